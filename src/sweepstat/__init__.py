@@ -1,0 +1,5 @@
+"""sweepstat: hyperparameter-sensitivity studies of small neural classifiers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from sweepstat.cli import main
+
+main()

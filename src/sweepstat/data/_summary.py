@@ -1,0 +1,83 @@
+"""Figures that describe a data set (compute, then render: the CLI only prints these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sweepstat.data._dataset import SPLITS, PreparedData, TextTable
+from sweepstat.data._gospels import gospels_cache_path, gospels_frame, label_agreement
+from sweepstat.spec import DataSpec, GospelsSpec
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What `sweepstat data show` prints about a data set, as of the given spec."""
+
+    name: str
+    source: str
+    class_names: tuple[str, ...]
+    counts: dict[str, list[int]]  # split → examples per class
+    length_percentiles: dict[str, float]  # of training texts, in tokens after the tokenizer
+    vocab_size: int  # the Embedding's input_dim
+    n_train_words: int  # distinct words seen in training texts
+    maxlen: int
+    examples: dict[str, list[str]]  # class name → a few training texts
+    extra: dict[str, str] = field(default_factory=dict)  # data-set-specific lines
+
+
+def _percentiles(lengths: np.ndarray) -> dict[str, float]:
+    if lengths.size == 0:
+        return {}
+    qs = {"min": 0.0, "p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
+    return {k: float(np.percentile(lengths, q)) for k, q in qs.items()}
+
+
+def summarize(
+    spec: DataSpec, cache_dir: Path, table: TextTable | None, data: PreparedData, n_examples: int = 3
+) -> DataSummary:
+    """Describe ``data`` (and its source ``table`` when it has texts)."""
+    n_classes = len(data.class_names)
+    counts = {}
+    for name in SPLITS:
+        part = getattr(data, name)
+        if part is not None:
+            counts[name] = np.bincount(part.y, minlength=n_classes).astype(int).tolist()
+    # Padding is index 0 and no word gets 0, so the non-zero entries are the (possibly cut) tokens.
+    lengths = (data.train.x != 0).sum(axis=1)
+    examples: dict[str, list[str]] = {}
+    rng = np.random.default_rng(0)
+    if table is not None:
+        train = table.part("train")
+        for k, cname in enumerate(data.class_names):
+            texts = train.loc[train["label"] == k, "text"].to_numpy()
+            pick = rng.choice(len(texts), size=min(n_examples, len(texts)), replace=False)
+            examples[cname] = [str(texts[i]) for i in sorted(pick)]
+    elif data.word_index:
+        words = {i: w for w, i in data.word_index.items()}
+        for k, cname in enumerate(data.class_names):
+            rows = np.flatnonzero(data.train.y == k)
+            pick = rng.choice(rows, size=min(n_examples, len(rows)), replace=False)
+            examples[cname] = [
+                " ".join(words.get(int(i), "?") for i in data.train.x[r] if i != 0)[:300] for r in sorted(pick)
+            ]
+    extra = {}
+    if isinstance(spec, GospelsSpec):
+        frame = gospels_frame(spec, cache_dir)
+        extra["cache file"] = str(gospels_cache_path(spec, cache_dir))
+        extra["label agreement with red-letter markup"] = f"{label_agreement(frame):.2%} of sentences"
+        extra["sentences"] = f"{len(frame):,} ({', '.join(f'{b} {n:,}' for b, n in frame.groupby('book', sort=False).size().items())})"
+    return DataSummary(
+        name=data.name,
+        source=table.source if table is not None else str(getattr(spec, "path", "") or "cache folder"),
+        class_names=data.class_names,
+        counts=counts,
+        length_percentiles=_percentiles(lengths),
+        vocab_size=data.vocab_size,
+        n_train_words=len(data.word_index),
+        maxlen=data.maxlen,
+        examples=examples,
+        extra=extra,
+    )

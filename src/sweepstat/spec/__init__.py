@@ -1,0 +1,32 @@
+"""Validated, frozen specs: the one way configuration enters sweepstat."""
+
+from __future__ import annotations
+
+from sweepstat.spec._data import (
+    DATA_SET_NAMES,
+    GOSPEL_BOOKS,
+    KERAS_FILTERS,
+    CsvSpec,
+    DataSpec,
+    GospelsSpec,
+    ImdbSpec,
+    SplitSpec,
+    TextSpec,
+)
+from sweepstat.spec._overrides import apply_overrides
+from sweepstat.spec._validate import problems_from, validate
+
+__all__ = [
+    "DATA_SET_NAMES",
+    "GOSPEL_BOOKS",
+    "KERAS_FILTERS",
+    "apply_overrides",
+    "CsvSpec",
+    "DataSpec",
+    "GospelsSpec",
+    "ImdbSpec",
+    "SplitSpec",
+    "TextSpec",
+    "problems_from",
+    "validate",
+]

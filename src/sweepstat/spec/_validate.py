@@ -1,0 +1,50 @@
+"""Turn pydantic's validation errors into the house error template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from sweepstat.errors import Problem, SpecError
+
+_MISSING = "<missing>"
+
+
+def _dotted(prefix: str, loc: tuple[Any, ...]) -> str:
+    # Discriminated unions put the tag in the location ("data.gospels.maxlen"); users never wrote it.
+    parts = [prefix] if prefix else []
+    parts += [f"[{p}]" if isinstance(p, int) else str(p) for p in loc if not str(p).startswith("tagged-")]
+    return ".".join(parts).replace(".[", "[")
+
+
+def problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
+    """One Problem per pydantic error, with the dotted path the user wrote."""
+    out = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        kind = e["type"]
+        got = e.get("input", _MISSING)
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        fix = ""
+        if kind == "missing":
+            msg, got, fix = "is required", _MISSING, "add it to the spec"
+        elif kind == "extra_forbidden":
+            msg, fix = "is not a known field", "check the spelling against the documented fields"
+        elif " | fix: " in msg:
+            msg, fix = msg.split(" | fix: ", 1)
+        out.append(Problem(_dotted(prefix, loc), msg[0].lower() + msg[1:], got, fix))
+    return out
+
+
+def validate(model: Any, raw: Any, prefix: str = "") -> Any:
+    """Validate ``raw`` into ``model`` (a pydantic model or an annotated union such as DataSpec).
+
+    Raises SpecError listing every problem at once, each with its dotted path under ``prefix``.
+    """
+    try:
+        return TypeAdapter(model).validate_python(raw)
+    except ValidationError as err:
+        raise SpecError(problems_from(err, prefix)) from None
