@@ -18,11 +18,17 @@ def _dotted(prefix: str, loc: tuple[Any, ...]) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
-def problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
-    """One Problem per pydantic error, with the dotted path the user wrote."""
+def problems_from(err: ValidationError, prefix: str = "", tag: object = None) -> list[Problem]:
+    """One Problem per pydantic error, with the dotted path the user wrote.
+
+    ``tag`` is the discriminator value of a tagged union (``data.name``); pydantic puts it first in the
+    location of every error, where the user never wrote it.
+    """
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
+        if tag is not None and loc and loc[0] == tag:
+            loc = loc[1:]
         kind = e["type"]
         got = e.get("input", _MISSING)
         msg = e["msg"]
@@ -33,6 +39,15 @@ def problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
             msg, got, fix = "is required", _MISSING, "add it to the spec"
         elif kind == "extra_forbidden":
             msg, fix = "is not a known field", "check the spelling against the documented fields"
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            ctx = e.get("ctx", {})
+            key = str(ctx.get("discriminator", "name")).strip("'")
+            loc = (*loc, key)
+            if kind == "union_tag_invalid":
+                msg, got = f"must be one of {ctx.get('expected_tags', '')}".replace("'", ""), ctx.get("tag")
+            else:
+                msg, got = "is required", _MISSING
+            fix = "see `sweepstat data list`" if prefix == "data" else ""
         elif " | fix: " in msg:
             msg, fix = msg.split(" | fix: ", 1)
         out.append(Problem(_dotted(prefix, loc), msg[0].lower() + msg[1:], got, fix))
@@ -47,4 +62,5 @@ def validate(model: Any, raw: Any, prefix: str = "") -> Any:
     try:
         return TypeAdapter(model).validate_python(raw)
     except ValidationError as err:
-        raise SpecError(problems_from(err, prefix)) from None
+        tag = raw.get("name") if isinstance(raw, dict) and not isinstance(model, type) else None
+        raise SpecError(problems_from(err, prefix, tag)) from None

@@ -1,0 +1,120 @@
+"""`sweepstat data ...` end to end through the real entry point, in a fresh process each time."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SWEEPSTAT_CACHE_DIR": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "sweepstat", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_list_names_every_data_set(cache: Path) -> None:
+    out = run("data", "list", cache=cache)
+    assert out.returncode == 0
+    assert [line.split()[0] for line in out.stdout.splitlines()] == ["gospels", "imdb", "csv"]
+
+
+def test_show_gospels_prints_the_figures(cache: Path) -> None:
+    out = run("data", "show", "gospels", cache=cache)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "label agreement with red-letter markup: 99." in text
+    assert "sentences: 3,5" in text and "Matthew" in text
+    assert "train" in text and "test" in text and "(53.4%)" in text
+    assert "p95" in text and "Embedding input_dim" in text
+    assert "examples of jesus" in text and "examples of other" in text
+
+
+def test_export_gospels_writes_provenance_and_split(cache: Path, tmp_path: Path) -> None:
+    target = tmp_path / "gospels.csv"
+    out = run("data", "export", "gospels", str(target), "--set", "split.seed=7", cache=cache)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0]) == ["book", "chapter", "verse", "text", "label", "split"]
+    assert {r["book"] for r in rows} == {"Matthew", "Mark", "Luke"}
+    assert {r["label"] for r in rows} == {"0", "1"}
+    assert {r["split"] for r in rows} == {"train", "test"}
+    assert f"wrote {len(rows):,} rows" in out.stdout
+
+
+def test_export_csv_leaves_provenance_empty(cache: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\n" + "".join(f"good film number {i},pos\nbad film {i},neg\n" for i in range(6)))
+    target = tmp_path / "out.csv"
+    out = run("data", "export", "csv", str(target), "--path", str(src), cache=cache)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 12 and {r["book"] for r in rows} == {""} and {r["label"] for r in rows} == {"pos", "neg"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["data", "show", "gospel"], r"NAME must be one of gospels, imdb, csv; got 'gospel' \(did you mean 'gospels'\?"),
+        (["data", "show", "gospels", "--set", "split.test_fraction=2"], r"data.split.test_fraction must be > 0 and < 1; got 2"),
+        (["data", "show", "gospels", "--set", "text.maxlen=p200"], r"data.text.maxlen must be a positive integer, 'pNN'"),
+        (["data", "show", "gospels", "--set", "colour=red"], r"data.colour is not a known field; got 'red'"),
+        (["data", "show", "gospels", "--set", "nonsense"], r"--set must look like dotted.key=value; got 'nonsense'"),
+        (["data", "show", "csv", "--path", "/nonexistent/x.csv"], r"/nonexistent/x.csv"),
+        (["data", "show", "imdb", "--path", "/nonexistent/imdb"], r"/nonexistent/imdb"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(
+    cache: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = run(*args, cache=cache)
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert out.stderr.startswith("error: ")
+    assert "Traceback" not in out.stderr
+    import re
+
+    assert re.search(message, out.stderr), out.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r"empty"),
+        (b"text,label\n", r"at least one data row"),
+        (b"text,label\na film,pos\nanother,pos\nthird,pos\n", r"one class|2 classes|at least two"),
+        (b"words,label\na film,pos\nanother,neg\n", r"text"),
+        (b"text,label\ncaf\xe9 au lait,pos\nnice,neg\n", r"UTF-8"),
+    ],
+)
+def test_bad_csv_files(cache: Path, tmp_path: Path, content: bytes, message: str) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_bytes(content)
+    out = run("data", "show", "csv", "--path", str(src), cache=cache)
+    assert out.returncode == 2, out.stderr
+    line = out.stderr.strip()
+    assert len(line.splitlines()) == 1 and str(src) in line and "Traceback" not in line
+    import re
+
+    assert re.search(message, line, re.IGNORECASE), line
+
+
+def test_debug_shows_the_traceback(cache: Path) -> None:
+    out = run("--debug", "data", "show", "csv", "--path", "/nonexistent/x.csv", cache=cache)
+    assert out.returncode != 0 and "Traceback" in out.stderr
+
+
+def test_no_half_written_export_on_failure(cache: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    out = run("data", "export", "csv", str(target), "--path", str(tmp_path / "missing.csv"), cache=cache)
+    assert out.returncode == 2 and not target.exists() and list(tmp_path.iterdir()) == []

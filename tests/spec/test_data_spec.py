@@ -1,0 +1,68 @@
+"""Data specs: defaults, and every validation error in the house template, collected together."""
+
+from __future__ import annotations
+
+import pytest
+
+from sweepstat.errors import SpecError
+from sweepstat.spec import KERAS_FILTERS, DataSpec, GospelsSpec, apply_overrides, validate
+
+
+def test_defaults_are_the_papers_and_keras() -> None:
+    spec = validate(DataSpec, {"name": "gospels"}, "data")
+    assert isinstance(spec, GospelsSpec)
+    assert spec.split.test_fraction == 0.25 and spec.split.val_fraction == 0
+    assert (spec.text.padding, spec.text.truncating, spec.text.lower) == ("pre", "pre", True)
+    assert spec.text.filters == KERAS_FILTERS and "'" not in KERAS_FILTERS
+    assert spec.books == ("Matthew", "Mark", "Luke") and spec.min_words == 2
+
+
+def test_specs_are_frozen() -> None:
+    spec = GospelsSpec()
+    with pytest.raises(Exception, match="frozen"):
+        spec.min_words = 3  # type: ignore[misc]
+
+
+def test_every_problem_is_reported_at_once_with_its_path() -> None:
+    raw = {"name": "gospels", "min_words": 0, "split": {"test_fraction": 1.5}, "text": {"maxlen": -3}}
+    with pytest.raises(SpecError) as info:
+        validate(DataSpec, raw, "data")
+    wheres = sorted(p.where for p in info.value.problems)
+    assert wheres == ["data.min_words", "data.split.test_fraction", "data.text.maxlen"]
+    assert "data.text.maxlen must be a positive length; got -3 (use e.g. 100, or 'p95'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"name": "mnist"}, r"data.name must be one of gospels, imdb, csv; got 'mnist' \(see .sweepstat data list.\)"),
+        ({}, r"data.name is required; got '<missing>' \(see"),
+        ({"name": "csv"}, r"data.path is required; got '<missing>' \(add it to the spec\)"),
+        ({"name": "csv", "path": "a.csv", "label_column": "text"}, r"must differ"),
+        ({"name": "gospels", "books": ["John"]}, r"data.books\[0\]"),
+        ({"name": "gospels", "books": ["Mark", "Mark"]}, r"data.books must list each"),
+        ({"name": "gospels", "text": {"num_words": 1}}, r"data.text.num_words must be ≥ 2"),
+        ({"name": "gospels", "text": {"padding": "both"}}, r"data.text.padding"),
+        ({"name": "gospels", "split": {"val_fraction": 1}}, r"data.split.val_fraction must be ≥ 0 and < 1"),
+        ({"name": "imdb", "skip_top": -1}, r"data.skip_top must be ≥ 0; got -1"),
+        ({"name": "imdb", "books": ["Mark"]}, r"data.books is not a known field"),
+    ],
+)
+def test_bad_values(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        validate(DataSpec, raw, "data")
+
+
+def test_percentile_maxlen() -> None:
+    spec = validate(DataSpec, {"name": "gospels", "text": {"maxlen": "p95"}}, "data")
+    assert spec.text.maxlen_percentile == 95.0
+    assert validate(DataSpec, {"name": "gospels", "text": {"maxlen": 40}}).text.maxlen_percentile is None
+
+
+def test_overrides_parse_yaml_values_and_nest() -> None:
+    raw = apply_overrides({"name": "gospels"}, ["data.split.seed=3", "text.maxlen=p90", "books=[Mark]"], "data")
+    assert raw == {"name": "gospels", "split": {"seed": 3}, "text": {"maxlen": "p90"}, "books": ["Mark"]}
+    with pytest.raises(SpecError, match=r"--set must look like dotted.key=value; got 'seed'"):
+        apply_overrides({}, ["seed"])
+    with pytest.raises(SpecError, match=r"--set name.x cannot set a field inside 'name'; got 'gospels'"):
+        apply_overrides({"name": "gospels"}, ["name.x=1"])
