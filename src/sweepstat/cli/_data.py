@@ -64,7 +64,7 @@ def _render(summary: DataSummary, console: Console) -> None:
         table.add_row(split, *cells, f"{total:,}")
     console.print(table)
     pct = ", ".join(f"{k} {v:g}" for k, v in summary.length_percentiles.items())
-    console.print(f"tokens per training text (after the tokenizer, before padding): {pct}")
+    console.print(f"tokens per training text (after the tokenizer, cut at the padded length): {pct}")
     console.print(
         f"vocabulary: {summary.n_train_words:,} distinct training words; Embedding input_dim "
         f"{summary.vocab_size:,}; padded length {summary.maxlen}"

@@ -29,6 +29,7 @@ among the sentences that start in that verse.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ def _pieces(text: str, split_speech: bool, drop_intros: bool) -> Iterator[tuple[
                 if _WORD.search(text, cuts[-1], at):
                     cuts.append(at)
         cuts.append(end)
-        for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(cuts)):
             is_intro = i < len(cuts) - 2  # followed by a cut made at an opening quote
             if drop_intros and is_intro and not re.search("[“”]", text[a:b]):
                 continue
@@ -274,3 +275,15 @@ def load_gospels(spec: GospelsSpec, cache_dir: Path) -> TextTable:
     out.insert(2, "split", stratified_split(out["label"].to_numpy(), spec.split))
     source = f"World English Bible ({MODULE}, SWORD), {', '.join(spec.books)}"
     return TextTable("gospels", out[list(TEXT_COLUMNS)], CLASS_NAMES, source)
+
+
+def count_red_letter_verses(spec: GospelsSpec) -> tuple[int, int]:
+    """(verses, verses holding any word inside ``<q who="Jesus">``) of ``spec.books``, from the markup."""
+    bible = _open_bible(find_module(spec.sword_path))
+    n_verses = n_red = 0
+    for book in spec.books:
+        marked = _mark(_verses(bible, book), book)
+        keys = marked.chapter * 1000 + marked.verse  # (n_chars,) one key per verse
+        n_verses += len(np.unique(keys))
+        n_red += len(np.unique(keys[marked.jesus]))
+    return n_verses, n_red

@@ -9,6 +9,7 @@ import numpy as np
 
 from sweepstat.data._dataset import SPLITS, PreparedData, TextTable
 from sweepstat.data._gospels import gospels_cache_path, gospels_frame, label_agreement
+from sweepstat.data._text import PERCENTILE_METHOD
 from sweepstat.spec import DataSpec, GospelsSpec
 
 
@@ -20,7 +21,7 @@ class DataSummary:
     source: str
     class_names: tuple[str, ...]
     counts: dict[str, list[int]]  # split → examples per class
-    length_percentiles: dict[str, float]  # of training texts, in tokens after the tokenizer
+    length_percentiles: dict[str, float]  # of training texts, in tokens, cut at maxlen
     vocab_size: int  # the Embedding's input_dim
     n_train_words: int  # distinct words seen in training texts
     maxlen: int
@@ -32,7 +33,8 @@ def _percentiles(lengths: np.ndarray) -> dict[str, float]:
     if lengths.size == 0:
         return {}
     qs = {"min": 0.0, "p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
-    return {k: float(np.percentile(lengths, q)) for k, q in qs.items()}
+    # The method `maxlen: pNN` uses, so that p95 here is what `maxlen: p95` gives.
+    return {k: float(np.percentile(lengths, q, method=PERCENTILE_METHOD)) for k, q in qs.items()}
 
 
 def summarize(

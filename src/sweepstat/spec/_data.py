@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # plus tab and newline).
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
-GOSPEL_BOOKS = ("Matthew", "Mark", "Luke")
+Book = Literal["Matthew", "Mark", "Luke"]
+GOSPEL_BOOKS: tuple[Book, ...] = ("Matthew", "Mark", "Luke")
 
 
 class _Frozen(BaseModel):
@@ -94,7 +95,7 @@ class GospelsSpec(_Frozen):
     """Sentences of Matthew, Mark and Luke (World English Bible); label 1 = words of Jesus."""
 
     name: Literal["gospels"] = "gospels"
-    books: tuple[Literal["Matthew", "Mark", "Luke"], ...] = GOSPEL_BOOKS
+    books: tuple[Book, ...] = GOSPEL_BOOKS
     min_words: int = Field(default=2, description="fragments with fewer words are dropped")
     split_speech: bool = Field(default=True, description="cut sentences before an opening quotation mark")
     speech_intros: Literal["drop", "keep"] = Field(
@@ -108,7 +109,7 @@ class GospelsSpec(_Frozen):
 
     @field_validator("books")
     @classmethod
-    def _books(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+    def _books(cls, v: tuple[Book, ...]) -> tuple[Book, ...]:
         if not v or len(set(v)) != len(v):
             raise ValueError("must list each of Matthew, Mark, Luke at most once, and at least one")
         return tuple(b for b in GOSPEL_BOOKS if b in v)  # canonical order; the set is what the user gave
