@@ -151,3 +151,4 @@ def test_split_is_stratified_and_seeded(tmp_path: object) -> None:
     with_val = load_gospels(GospelsSpec(split={"val_fraction": 0.2}), tmp_path).frame  # type: ignore[arg-type]
     assert abs((with_val.split == "val").mean() - 0.75 * 0.2) < 0.002
     assert (with_val.split == "test").tolist() == (f.split == "test").tolist()
+

@@ -38,7 +38,7 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         ({"name": "mnist"}, r"data.name must be one of gospels, imdb, csv; got 'mnist' \(see .sweepstat data list.\)"),
         ({}, r"data.name is required; got '<missing>' \(see"),
         ({"name": "csv"}, r"data.path is required; got '<missing>' \(add it to the spec\)"),
-        ({"name": "csv", "path": "a.csv", "label_column": "text"}, r"must differ"),
+        ({"name": "csv", "path": "a.csv", "label_column": "text"}, r"^data must name three different columns"),
         ({"name": "gospels", "books": ["John"]}, r"data.books\[0\]"),
         ({"name": "gospels", "books": ["Mark", "Mark"]}, r"data.books must list each"),
         ({"name": "gospels", "text": {"num_words": 1}}, r"data.text.num_words must be ≥ 2"),

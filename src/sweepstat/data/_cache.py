@@ -22,6 +22,12 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("SWEEPSTAT_CACHE_DIR") or user_cache_dir("sweepstat"))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def cache_key(params: dict[str, object]) -> str:
     """A short stable hash of the parameters a cached file depends on."""
     blob = json.dumps(params, sort_keys=True, default=str).encode()
@@ -33,6 +39,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a cache or export is an ordinary file
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -179,7 +179,12 @@ class CsvSpec(_Frozen):
     def _columns(self) -> CsvSpec:
         cols = [self.text_column, self.label_column] + ([self.split_column] if self.split_column else [])
         if len(set(cols)) != len(cols):
-            raise ValueError(f"text_column, label_column and split_column must differ; got {cols}")
+            raise ValueError("must name three different columns in text_column, label_column, split_column")
+        if self.split_column is not None and "split" in self.model_fields_set:
+            raise ValueError(
+                "must not set both split and split_column (the file's column decides the split)"
+                " | fix: remove data.split, or remove data.split_column to split by seed"
+            )
         return self
 
 
