@@ -118,3 +118,22 @@ def test_no_half_written_export_on_failure(cache: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     out = run("data", "export", "csv", str(target), "--path", str(tmp_path / "missing.csv"), cache=cache)
     assert out.returncode == 2 and not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_show_and_export_imdb_from_a_folder(cache: Path, tmp_path: Path) -> None:
+    for split in ("train", "test"):
+        for label, words in (("pos", "great fun film"), ("neg", "dull bad film")):
+            folder = tmp_path / "aclImdb" / split / label
+            folder.mkdir(parents=True)
+            for i in range(3):
+                (folder / f"{i}_7.txt").write_text(f"A {words}<br /><br />number {i}.", encoding="utf-8")
+    out = run("data", "show", "imdb", "--path", str(tmp_path / "aclImdb"), cache=cache)
+    assert out.returncode == 0, out.stderr
+    assert "│ train │ 3 (50.0%) │ 3 (50.0%) │     6 │" in out.stdout
+    assert "  - a great fun film number" in out.stdout  # decoded: no start mark, no <br />
+    target = tmp_path / "imdb.csv"
+    out = run("data", "export", "imdb", str(target), "--path", str(tmp_path / "aclImdb"), cache=cache)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 12 and {r["split"] for r in rows} == {"train", "test"}
+    assert {r["label"] for r in rows} == {"0", "1"} and rows[0]["book"] == ""

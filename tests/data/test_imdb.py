@@ -326,9 +326,9 @@ def test_a_tarball_is_read_without_extracting_and_parsed_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    tar = make_tar(cache, build=tmp_path / "build")
+    tar = make_tar(cache / "imdb", build=tmp_path / "build")  # the cache folder's imdb/ is searched
     first = load_imdb(ImdbSpec(), cache)
-    (tarball, cached) = sorted(p.name for p in cache.iterdir())
+    (tarball, cached) = sorted(p.name for p in (cache / "imdb").iterdir())
     assert tarball == tar.name
     assert re.fullmatch(r"imdb-ranks-[0-9a-f]+\.npz", cached)  # and no aclImdb/, no leftover .tmp
 
@@ -350,7 +350,7 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path) -> None:
     folder = make_folder(tmp_path)
     cache = tmp_path / "cache"
     first = load_imdb(ImdbSpec(path=folder), cache)
-    (cached,) = cache.glob("imdb-ranks-*.npz")
+    (cached,) = (cache / "imdb").glob("imdb-ranks-*.npz")
     cached.write_bytes(b"half a file")
     again = load_imdb(ImdbSpec(path=folder), cache)
     np.testing.assert_array_equal(first.train.x, again.train.x)
@@ -370,7 +370,8 @@ def test_an_unwritable_cache_only_warns(tmp_path: Path) -> None:
 
 
 def test_nothing_in_the_cache_names_every_place_looked(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
+    top = tmp_path / "cache"
+    cache = top / "imdb"
     places = [f"{cache}/imdb.npz", f"{cache}/aclImdb/", f"{cache}/aclImdb*.tar.gz"]
     with pytest.raises(
         DataError,
@@ -378,7 +379,7 @@ def test_nothing_in_the_cache_names_every_place_looked(tmp_path: Path) -> None:
         rf"{re.escape(repr(places))}\" \(put imdb\.npz or aclImdb_v1\.tar\.gz in {re.escape(str(cache))}, "
         r"or pass data\.path\)$",
     ):
-        load_imdb(ImdbSpec(), cache)
+        load_imdb(ImdbSpec(), top)
 
 
 def test_a_missing_path_says_where_sweepstat_looked(tmp_path: Path) -> None:

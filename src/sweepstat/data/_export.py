@@ -9,7 +9,7 @@ import pandas as pd
 from sweepstat.data._cache import frame_to_csv_bytes, write_atomic
 from sweepstat.data._csv import load_csv
 from sweepstat.data._gospels import load_gospels
-from sweepstat.data._imdb import load_imdb
+from sweepstat.data._imdb import decoder, load_imdb
 from sweepstat.spec import CsvSpec, DataSpec, GospelsSpec
 
 EXPORT_COLUMNS = ("book", "chapter", "verse", "text", "label", "split")
@@ -18,7 +18,7 @@ EXPORT_COLUMNS = ("book", "chapter", "verse", "text", "label", "split")
 def export_frame(spec: DataSpec, cache_dir: Path) -> pd.DataFrame:
     """The rows `data export` writes. ``label`` is the data set's own label: 0/1 for gospels and imdb,
     the label column's value for csv. IMDB texts are decoded from word indices (lower case, no
-    punctuation; words outside the vocabulary show as the OOV mark)."""
+    punctuation; words outside the vocabulary show as ``<oov>``)."""
     if isinstance(spec, GospelsSpec | CsvSpec):
         table = load_gospels(spec, cache_dir) if isinstance(spec, GospelsSpec) else load_csv(spec)
         frame = table.frame.copy()
@@ -26,15 +26,14 @@ def export_frame(spec: DataSpec, cache_dir: Path) -> pd.DataFrame:
             frame["label"] = [table.class_names[k] for k in frame["label"]]
         return frame[list(EXPORT_COLUMNS)]
     data = load_imdb(spec, cache_dir)
-    words = {i: w for w, i in data.word_index.items()}
+    decode = decoder(data, spec)
     rows = []
     for split in ("train", "val", "test"):
         part = getattr(data, split)
         if part is None:
             continue
         for x, y in zip(part.x, part.y, strict=True):
-            text = " ".join(words.get(int(i), "[?]") for i in x if i != 0)
-            rows.append({"text": text, "label": int(y), "split": split})
+            rows.append({"text": decode(x), "label": int(y), "split": split})
     frame = pd.DataFrame(rows, columns=["text", "label", "split"])
     for col in ("book", "chapter", "verse"):
         frame[col] = ""

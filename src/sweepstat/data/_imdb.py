@@ -28,7 +28,7 @@ turns into ``oov_char``. ``spec.text.filters`` and ``lower`` matter only for raw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -67,8 +67,9 @@ _UNKNOWN = -1  # a test word the training reviews never ranked; never a valid in
 def load_imdb(spec: ImdbSpec, cache_dir: Path) -> PreparedData:
     """Padded IMDB arrays per split, following ``keras.datasets.imdb.load_data`` (module docstring)."""
     _check_spec(spec)
-    source = find_imdb_source(spec.path, cache_dir)
-    reviews = read_ranked(source, spec.text, cache_dir)
+    own = cache_dir / "imdb"  # where users put the files, and where parsed reviews are cached
+    source = find_imdb_source(spec.path, own)
+    reviews = read_ranked(source, spec.text, own)
     (x_train, y_train), (x_test, y_test) = keras_load_data(
         reviews,
         num_words=spec.text.num_words,
@@ -202,3 +203,19 @@ def keras_load_data(
         return np.where(inside, indices, oov_char)
 
     return ([clip(s) for s in x_train], y_train), ([clip(s) for s in x_test], y_test)
+
+
+def decoder(data: PreparedData, spec: ImdbSpec) -> Callable[[np.ndarray], str]:
+    """A function that turns one padded row of ``data`` back into words (lower case, no punctuation).
+
+    Padding and the start mark are left out; the OOV index shows as ``<oov>``.
+    """
+    words = {i: w for w, i in data.word_index.items()}
+    if spec.oov_char is not None:
+        words[spec.oov_char] = "<oov>"
+    skip = {0} | ({spec.start_char} if spec.start_char is not None else set())
+
+    def decode(row: np.ndarray) -> str:
+        return " ".join(words.get(int(i), "<?>") for i in row if int(i) not in skip)
+
+    return decode

@@ -9,8 +9,9 @@ import numpy as np
 
 from sweepstat.data._dataset import SPLITS, PreparedData, TextTable
 from sweepstat.data._gospels import gospels_cache_path, gospels_frame, label_agreement
+from sweepstat.data._imdb import decoder
 from sweepstat.data._text import PERCENTILE_METHOD
-from sweepstat.spec import DataSpec, GospelsSpec
+from sweepstat.spec import DataSpec, GospelsSpec, ImdbSpec
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,12 @@ def summarize(
             texts = train.loc[train["label"] == k, "text"].to_numpy()
             pick = rng.choice(len(texts), size=min(n_examples, len(texts)), replace=False)
             examples[cname] = [str(texts[i]) for i in sorted(pick)]
-    elif data.word_index:
-        words = {i: w for w, i in data.word_index.items()}
+    elif isinstance(spec, ImdbSpec):
+        decode = decoder(data, spec)
         for k, cname in enumerate(data.class_names):
             rows = np.flatnonzero(data.train.y == k)
             pick = rng.choice(rows, size=min(n_examples, len(rows)), replace=False)
-            examples[cname] = [
-                " ".join(words.get(int(i), "?") for i in data.train.x[r] if i != 0)[:300] for r in sorted(pick)
-            ]
+            examples[cname] = [decode(data.train.x[r])[:300] for r in sorted(pick)]
     extra = {}
     if isinstance(spec, GospelsSpec):
         frame = gospels_frame(spec, cache_dir)
