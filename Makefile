@@ -14,7 +14,7 @@ demo: setup
 	$(BIN)/sweepstat data show gospels
 
 test: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
 	$(BIN)/pytest -q
 
@@ -22,7 +22,7 @@ test-slow: setup
 	$(BIN)/pytest -q -m slow
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
 
 setup: system-packages $(STAMP)

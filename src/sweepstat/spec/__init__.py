@@ -13,12 +13,34 @@ from sweepstat.spec._data import (
     SplitSpec,
     TextSpec,
 )
+from sweepstat.spec._model import (
+    HEADS,
+    MERGE_MODES,
+    MODEL_KINDS,
+    OUTPUTS,
+    RECURRENT_TYPES,
+    LeNetSpec,
+    MlpSpec,
+    ModelSpec,
+    RecurrentLayerSpec,
+    RnnModelSpec,
+)
 from sweepstat.spec._overrides import apply_overrides
 from sweepstat.spec._validate import problems_from, validate
 
 __all__ = [
     "DATA_SET_NAMES",
     "GOSPEL_BOOKS",
+    "HEADS",
+    "MERGE_MODES",
+    "MODEL_KINDS",
+    "OUTPUTS",
+    "RECURRENT_TYPES",
+    "LeNetSpec",
+    "MlpSpec",
+    "ModelSpec",
+    "RecurrentLayerSpec",
+    "RnnModelSpec",
     "KERAS_FILTERS",
     "apply_overrides",
     "CsvSpec",
