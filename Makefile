@@ -4,14 +4,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the project uses: the World English Bible SWORD module (the `gospels` data set).
-APT_PACKAGES := sword-text-web
+# Debian packages the project uses: the World English Bible SWORD module (the `gospels` data set) and
+# Chromium, which the tests use to check the HTML report.
+APT_PACKAGES := sword-text-web chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test test-slow lint setup system-packages clean
 
 demo: setup
-	$(BIN)/sweepstat data show gospels
+	$(BIN)/sweepstat run studies/demo.yaml
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks tools

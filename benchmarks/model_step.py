@@ -4,10 +4,11 @@ Model: Embedding(V, 400) → LSTM(16, whole sequence) → Flatten → Dense(1), 
 cross-entropy on logits. A step is: zero the gradients, forward, loss, backward (no optimizer update).
 sweepstat runs R replicas in one program (each replica its own minibatch); the figure to compare with
 nn.LSTM is the time per replica-step (step time / R). nn.LSTM is the model a user would write:
-nn.Embedding + nn.LSTM(batch_first=True) + nn.Linear.
+nn.Embedding + nn.LSTM(batch_first=True) + nn.Linear. sweepstat is timed twice per R: on the plain
+autograd loop and on the fused recurrence (models/_fused.py), the same model and weights.
 
 Run: .venv/bin/python benchmarks/model_step.py [--threads 1] [--vocab 6000] [--maxlen 40] [--reps 200]
-     [--keep-heap]
+     [--replicas 1 8] [--keep-heap]
 Prints the median and interquartile range per configuration, interleaving the configurations.
 
 ``--keep-heap`` tells glibc malloc never to serve allocations by mmap and never to trim the heap
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sweepstat.models import build_model
+from sweepstat.models._fused import fused
 from sweepstat.spec._model import RnnModelSpec
 
 
@@ -58,7 +60,7 @@ def torch_step(vocab: int, emb: int, units: int, maxlen: int, batch: int) -> Cal
 
 
 def sweepstat_step(
-    vocab: int, emb: int, units: int, maxlen: int, batch: int, n_rep: int
+    vocab: int, emb: int, units: int, maxlen: int, batch: int, n_rep: int, use_fused: bool
 ) -> Callable[[], None]:
     spec = RnnModelSpec(embedding_dim=emb, layers=({"type": "lstm", "units": units},), head="flatten")
     model = build_model(spec, vocab_size=vocab, maxlen=maxlen, n_classes=2, seeds=list(range(n_rep)))
@@ -67,7 +69,8 @@ def sweepstat_step(
 
     def step() -> None:
         model.zero_grad(set_to_none=True)
-        F.binary_cross_entropy_with_logits(model(x), y).backward()
+        with fused(use_fused):
+            F.binary_cross_entropy_with_logits(model(x), y).backward()
 
     return step
 
@@ -99,7 +102,9 @@ def main() -> None:
 
     steps: dict[str, tuple[Callable[[], None], int]] = {"torch nn.LSTM": (torch_step(*shape), 1)}
     for n_rep in args.replicas:
-        steps[f"sweepstat R={n_rep}"] = (sweepstat_step(*shape, n_rep), n_rep)
+        for use_fused in (False, True):
+            name = f"{'fused' if use_fused else 'plain'} R={n_rep}"
+            steps[name] = (sweepstat_step(*shape, n_rep, use_fused), n_rep)
     times: dict[str, list[float]] = {name: [] for name in steps}
     for fn, _ in steps.values():  # warm-up
         for _ in range(10):

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from sweepstat import __version__
-from sweepstat.cli import _data
+from sweepstat.cli import _data, _study
 from sweepstat.cli._errors import DEBUG
 
 app = typer.Typer(
@@ -17,6 +17,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(_data.app, name="data")
+app.command()(_study.run)
+app.command()(_study.status)
+app.command()(_study.export)
+app.command()(_study.report)
 
 
 def _version(value: bool) -> None:

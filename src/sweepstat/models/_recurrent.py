@@ -34,6 +34,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from sweepstat.models import _fused
 from sweepstat.models._dropout import Generators, dropout_mask
 from sweepstat.models._init import glorot_uniform, lstm_bias, orthogonal, zeros
 
@@ -125,6 +126,8 @@ class Recurrent(nn.Module):
 
         x: (R, T, B, I) float; mask: (R, T, B) bool (True = real step) or None.
         Returns (R, T, B, H) in input time order if ``return_sequences``, else the last output (R, B, H).
+        Without mask and active dropout this runs the fused recurrence (``models/_fused.py``) unless
+        ``set_fused(False)``; otherwise the step loop below, through autograd.
         """
         n_rep, n_t, n_b, _ = x.shape
         h_units = self.units
@@ -144,6 +147,18 @@ class Recurrent(nn.Module):
             if use_rdp
             else None
         )  # (R, M, B, H)
+        if _fused.fused_enabled() and mask is None and in_mask is None and rec_mask is None and n_t * n_b > 0:
+            # Same results as the loop below, as one autograd node (models/_fused.py); masking and dropout
+            # stay on the plain path.
+            return _fused.recurrence(
+                self.cell,
+                x,
+                self.kernel,
+                self.recurrent_kernel,
+                self.bias,
+                go_backwards=self.go_backwards,
+                return_sequences=return_sequences,
+            )
 
         xw_steps = self._project_inputs(x, in_mask).unbind(1)  # T × (R, B, G·H)
         mask_steps = mask.unsqueeze(-1).unbind(1) if mask is not None else None  # T × (R, B, 1)

@@ -26,9 +26,33 @@ from sweepstat.spec._model import (
     RnnModelSpec,
 )
 from sweepstat.spec._overrides import apply_overrides
+from sweepstat.spec._study import (
+    AggregateSpec,
+    Configuration,
+    ObjectiveSpec,
+    SearchSpec,
+    StorageSpec,
+    StudySpec,
+    expand,
+    load_spec,
+    parse_spec,
+    spec_hash,
+)
+from sweepstat.spec._train import TrainSpec
 from sweepstat.spec._validate import problems_from, validate
 
 __all__ = [
+    "AggregateSpec",
+    "Configuration",
+    "ObjectiveSpec",
+    "SearchSpec",
+    "StorageSpec",
+    "StudySpec",
+    "TrainSpec",
+    "expand",
+    "load_spec",
+    "parse_spec",
+    "spec_hash",
     "DATA_SET_NAMES",
     "GOSPEL_BOOKS",
     "HEADS",

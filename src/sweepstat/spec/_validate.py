@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, get_args
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sweepstat.errors import Problem, SpecError
 
@@ -18,12 +19,35 @@ def _dotted(prefix: str, loc: tuple[Any, ...]) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
-def problems_from(err: ValidationError, prefix: str = "", tag: object = None) -> list[Problem]:
+def field_names(model: Any) -> set[str]:
+    """Every field name of ``model`` and of the models nested in it (for did-you-mean suggestions)."""
+    seen: set[int] = set()
+    names: set[str] = set()
+
+    def walk(tp: Any) -> None:
+        if id(tp) in seen:
+            return
+        seen.add(id(tp))
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            for name, info in tp.model_fields.items():
+                names.add(name)
+                walk(info.annotation)
+        for arg in get_args(tp):
+            walk(arg)
+
+    walk(model)
+    return names
+
+
+def problems_from(
+    err: ValidationError, prefix: str = "", tag: object = None, known: set[str] | None = None
+) -> list[Problem]:
     """One Problem per pydantic error, with the dotted path the user wrote.
 
     ``tag`` is the discriminator value of a tagged union (``data.name``); pydantic puts it first in the
     location of every error, where the user never wrote it.
     """
+    known = known or set()
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
@@ -38,7 +62,9 @@ def problems_from(err: ValidationError, prefix: str = "", tag: object = None) ->
         if kind == "missing":
             msg, got, fix = "is required", _MISSING, "add it to the spec"
         elif kind == "extra_forbidden":
-            msg, fix = "is not a known field", "check the spelling against the documented fields"
+            msg = "is not a known field"
+            near = difflib.get_close_matches(str(loc[-1]) if loc else "", sorted(known), n=1, cutoff=0.6)
+            fix = f"did you mean {near[0]!r}?" if near else "check the spelling against the documented fields"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             ctx = e.get("ctx", {})
             key = str(ctx.get("discriminator", "name")).strip("'")
@@ -63,4 +89,4 @@ def validate(model: Any, raw: Any, prefix: str = "") -> Any:
         return TypeAdapter(model).validate_python(raw)
     except ValidationError as err:
         tag = raw.get("name") if isinstance(raw, dict) and not isinstance(model, type) else None
-        raise SpecError(problems_from(err, prefix, tag)) from None
+        raise SpecError(problems_from(err, prefix, tag, field_names(model))) from None

@@ -1,0 +1,179 @@
+"""Fused recurrence: a whole SimpleRNN / LSTM / GRU sequence as one autograd node, for R replicas.
+
+The plain path (``Recurrent.forward``) records every step's matmul and gate arithmetic in the autograd
+graph, about 20 nodes per step, and their per-op overhead is most of a small model's training step.
+Here one ``torch.autograd.Function`` runs the sequence under no_grad, keeping gates and states, and its
+hand-written backward walks the steps in reverse with a few batched ops each. Everything that does not
+depend on the previous step is done once for the whole sequence: the input projection x·W + b and its
+two gradients, the recurrent-kernel gradient (one ``bmm`` over all T·B columns), the bias gradient and
+the activation derivatives. Only torch ops are used, so the same code runs on CUDA. Replicas never mix:
+every op is batched over the replica axis, so a NaN in one replica stays in that replica.
+
+Inside, states are feature-major, ``(R, H, B)`` per step, so that each gate block of the
+``(R, G·H, B)`` pre-activations is contiguous per replica (elementwise ops on strided gate slices of a
+``(R, B, G·H)`` tensor are several times slower on CPU). Buffers are ``(T, R, ·, B)`` in input time
+order; the backward direction (``go_backwards``) walks t = T−1 … 0. Results equal the plain path's up to
+float rounding (the matmuls sum in another order); ``tests/models/test_fused.py`` pins the tolerance.
+
+Dispatch (``Recurrent.forward``): the fused path runs when it is enabled (``set_fused``, ``fused``; on by
+default) and the layer has no padding mask and no active dropout mask — ``mask_zero`` off, and either
+inference or ``dropout = recurrent_dropout = 0`` — and a non-empty sequence. Everything else takes the
+plain path. The backward is once-differentiable: a double backward through it raises an error.
+
+GEMMs: on CPU in float32 the input projection and its two gradients go through oneDNN's matmul
+(``torch.ops.mkldnn._linear_pointwise``, the op TorchInductor uses for CPU linear layers). On this
+project's AMD CPUs it runs about twice as fast as the MKL GEMM behind ``torch.bmm``; ``nn.LSTM`` on CPU
+uses oneDNN as well. The op is private, so it is probed once and ``torch.bmm`` used if it is missing or
+wrong. Other dtypes and devices use ``torch.bmm``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from sweepstat.models._fused_loops import LOOPS, after, before
+
+Tensor = torch.Tensor
+_enabled = True
+
+
+def set_fused(enabled: bool) -> None:
+    """Use the fused recurrence where it applies (the default), or force the plain autograd loop."""
+    global _enabled
+    _enabled = bool(enabled)
+
+
+def fused_enabled() -> bool:
+    """Whether ``Recurrent`` layers take the fused path where it applies."""
+    return _enabled
+
+
+@contextmanager
+def fused(enabled: bool) -> Iterator[None]:
+    """``with fused(False): ...`` runs the block on the plain path, then restores the previous setting."""
+    before = _enabled
+    set_fused(enabled)
+    try:
+        yield
+    finally:
+        set_fused(before)
+
+
+# --- GEMM -------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _onednn_linear() -> Callable[..., Tensor] | None:
+    """oneDNN's ``linear(x, w, b) = x·wᵀ + b`` if this torch build has it and it gives that, else None."""
+    try:
+        if not torch.backends.mkldnn.is_available():
+            return None
+        op = torch.ops.mkldnn._linear_pointwise
+        gen = torch.Generator().manual_seed(0)
+        x, w, b = (torch.randn(shape, generator=gen) for shape in ((5, 3), (3, 4), (4,)))
+        got = op(x, w.t(), b, "none", [], "")
+        return op if torch.allclose(got, torch.addmm(b, x, w), atol=1e-5) else None
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _matmul(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Per-replica ``a·b + bias``: (R, M, K) @ (R, K, N) + (R, N) → (R, M, N). Operands may be views.
+
+    oneDNN for float32 on CPU, ``torch.bmm`` / ``baddbmm`` otherwise.
+    """
+    op = _onednn_linear() if a.device.type == "cpu" and a.dtype == torch.float32 else None
+    if op is None:
+        return torch.bmm(a, b) if bias is None else torch.baddbmm(bias.unsqueeze(1), a, b)
+    outs = [op(a[r], b[r].t(), None if bias is None else bias[r], "none", [], "") for r in range(len(a))]
+    return outs[0].unsqueeze(0) if len(outs) == 1 else torch.stack(outs)
+
+
+def _input_bias(cell: str, bias: Tensor) -> Tensor:
+    """(R, G·H) added to x·W: the bias, and for GRU also the recurrent bias of z and r (outside r·(...))."""
+    if cell != "gru":
+        return bias
+    units = bias.shape[-1] // 3
+    return bias[:, 0] + torch.cat([bias[:, 1, : 2 * units], bias.new_zeros((len(bias), units))], 1)
+
+
+class _Recurrence(torch.autograd.Function):
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: Tensor,
+        kernel: Tensor,
+        recurrent_kernel: Tensor,
+        bias: Tensor,
+        cell: str,
+        go_backwards: bool,
+        return_sequences: bool,
+    ) -> Tensor:
+        n_rep, n_t, n_b, n_in = x.shape
+        units, gh = recurrent_kernel.shape[1:]
+        xw = _matmul(x.reshape(n_rep, n_t * n_b, n_in), kernel, _input_bias(cell, bias))  # (R, T·B, G·H)
+        hbuf = x.new_zeros((n_rep, n_t + 1, n_b, units))  # states
+        saved = LOOPS[cell][0](xw.view(n_rep, n_t, n_b, gh), recurrent_kernel, bias, go_backwards, hbuf)
+        ctx.save_for_backward(x, kernel, recurrent_kernel, hbuf, *saved)
+        ctx.cell, ctx.go_backwards, ctx.return_sequences = cell, go_backwards, return_sequences
+        if return_sequences:
+            return after(hbuf, go_backwards).contiguous()  # (R, T, B, H)
+        return hbuf[:, 0 if go_backwards else n_t].contiguous()  # (R, B, H): the last step's output
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dy: Tensor) -> tuple[Tensor | None, ...]:
+        x, kernel, u, hbuf, *saved = ctx.saved_tensors
+        n_rep, n_t, n_b, n_in = x.shape
+        units, gh = u.shape[1:]
+        reverse = ctx.go_backwards
+        if ctx.return_sequences:
+            dy_steps = dy.contiguous()  # (R, T, B, H)
+        else:
+            dy_steps = dy.new_zeros((n_rep, n_t, n_b, units))
+            dy_steps[:, 0 if reverse else -1] = dy  # only the last step's output is used
+        da, dxw = LOOPS[ctx.cell][1](dy_steps, u, reverse, hbuf, saved)  # (R, T, B, G·H) each
+
+        need_x, need_w, need_u, need_b = ctx.needs_input_grad[:4]
+        d_u = d_x = d_w = d_b = None
+        rows = dxw.view(n_rep, n_t * n_b, gh)  # (R, T·B, G·H)
+        if need_u:
+            h_in = before(hbuf, reverse).reshape(n_rep, n_t * n_b, units)  # a view: T and B merge
+            d_u = torch.bmm(h_in.transpose(1, 2), da.view(n_rep, n_t * n_b, gh))  # (R, H, G·H)
+        if need_b:
+            d_b = rows.sum(1)  # (R, G·H)
+            if ctx.cell == "gru":
+                d_b = torch.stack([d_b, da.sum((1, 2))], 1)  # (R, 2, 3H): input bias, recurrent bias
+        if need_x:
+            d_x = _matmul(rows, kernel.transpose(1, 2)).view(n_rep, n_t, n_b, n_in)
+        if need_w:
+            x_rows = x.reshape(n_rep, n_t * n_b, n_in)
+            d_w = _matmul(rows.transpose(1, 2), x_rows).transpose(1, 2).contiguous()  # (R, I, G·H)
+        return d_x, d_w, d_u, d_b, None, None, None
+
+
+def recurrence(
+    cell: str,
+    x: Tensor,
+    kernel: Tensor,
+    recurrent_kernel: Tensor,
+    bias: Tensor,
+    *,
+    go_backwards: bool = False,
+    return_sequences: bool = False,
+) -> Tensor:
+    """A Keras recurrent layer without mask or dropout over a whole sequence, as one autograd node.
+
+    x (R, T, B, I); kernel (R, I, G·H); recurrent_kernel (R, H, G·H); bias (R, G·H), or (R, 2, 3H) for
+    GRU. Returns (R, T, B, H) in input time order if ``return_sequences``, else the last output (R, B, H).
+    """
+    if cell not in LOOPS:
+        raise ValueError(f"cell must be one of {sorted(LOOPS)}; got {cell!r}")
+    out: Tensor = _Recurrence.apply(x, kernel, recurrent_kernel, bias, cell, go_backwards, return_sequences)
+    return out

@@ -1,0 +1,201 @@
+"""`sweepstat run` end to end through its real entry point: results, resume after kills, two runners."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sweepstat.study import StudyStore
+from tests.study.conftest import study_text, sweepstat, write_csv
+
+METRICS = ["train_loss", "test_loss", "test_accuracy", "eval_loss", "epochs_run"]
+
+
+def _study(tmp_path: Path, name: str = "tiny", **kw: object) -> Path:
+    csv = tmp_path / "reviews.csv"
+    if not csv.exists():
+        write_csv(csv, n=kw.pop("rows", 80))  # type: ignore[arg-type]
+    kw.pop("rows", None)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(study_text(csv, name=name, **kw), encoding="utf-8")  # type: ignore[arg-type]
+    return path
+
+
+def _runs(folder: Path) -> pd.DataFrame:
+    from sweepstat.study import study_tables
+
+    runs, _, _ = study_tables(StudyStore.open(folder))
+    return runs.sort_values(["config_id", "seed"]).reset_index(drop=True)
+
+
+def _finished_per_run(folder: Path) -> list[int]:
+    store = StudyStore.open(folder)
+    counts: dict[tuple[str, int], int] = {}
+    for t in store._trials():
+        if t.user_attrs.get("state") in ("COMPLETE", "DIVERGED", "FAILED"):
+            key = (t.user_attrs["config_id"], int(t.user_attrs["seed"]))
+            counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.values())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The slow study, run once without interruption (2 workers, as the interrupted runs use)."""
+    tmp = tmp_path_factory.mktemp("reference")
+    spec = _study(tmp, name="slow", epochs=30, rows=240)
+    out = sweepstat("run", str(spec), "--no-report", cwd=tmp)
+    assert out.returncode == 0, out.stderr
+    return _runs(tmp / "runs" / "slow")
+
+
+def test_run_status_export_report(tmp_path: Path) -> None:
+    spec = _study(tmp_path)
+    out = sweepstat("run", str(spec), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "study tiny: 8 runs (4 configurations × 2 seeds), 0 already done" in out.stdout
+    assert "done: 8 complete, 0 diverged, 0 failed of 8 runs; 8 trained now" in out.stdout
+    folder = tmp_path / "runs" / "tiny"
+    assert (folder / "report" / "report.html").is_file() and (folder / "report" / "report.md").is_file()
+    assert (folder / "study.yaml").is_file()
+
+    again = sweepstat("run", str(spec), cwd=tmp_path)
+    assert "8 already done" in again.stdout and "0 trained now" in again.stdout  # nothing is repeated
+
+    status = sweepstat("status", str(folder), cwd=tmp_path)
+    assert "study tiny: 8/8 runs finished (8 complete, 0 diverged, 0 failed), 0 running, 0 waiting" in status.stdout
+
+    for fmt in ("csv", "parquet"):
+        out = sweepstat("export", str(folder), "--format", fmt, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+    runs = pd.read_csv(folder / "runs.csv")
+    curves = pd.read_parquet(folder / "curves.parquet")
+    assert len(runs) == 8 and set(runs.columns) >= {"units", "batch_size", "seed", "state", "test_loss", "n_params"}
+    assert sorted(runs.groupby(["units", "batch_size"]).size()) == [2, 2, 2, 2]
+    assert len(curves) == 8 and set(curves.epoch) == {1}
+    from_parquet = pd.read_parquet(folder / "runs.parquet")
+    assert (from_parquet["error"] == "").all()  # CSV reads the empty text back as NaN
+    pd.testing.assert_frame_equal(runs.drop(columns="error"), from_parquet.drop(columns="error"), check_dtype=False)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [(int(line.split(None, 1)[0]), line.split(None, 1)[1]) for line in out.stdout.strip().splitlines()]
+
+
+def _wait_until(cond: object, timeout: float = 300) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def _start(tmp_path: Path, spec: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "SWEEPSTAT_CACHE_DIR": str(tmp_path / ".cache")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "sweepstat", "run", str(spec), "--no-report", *extra],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@dataclass
+class _Counts:
+    done: int
+    running: int
+
+
+def _progress(folder: Path) -> _Counts | None:
+    """Trial counts read straight from the SQLite file: cheap enough to poll while the runner works."""
+    db = folder / "study.db"
+    if not db.exists():
+        return None
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            rows = dict(conn.execute("SELECT state, COUNT(*) FROM trials GROUP BY state").fetchall())
+    except sqlite3.Error:
+        return None
+    return _Counts(done=rows.get("COMPLETE", 0), running=rows.get("RUNNING", 0))
+
+
+def test_a_killed_worker_costs_nothing(tmp_path: Path, reference: pd.DataFrame) -> None:
+    spec = _study(tmp_path, name="slow", epochs=30, rows=240)
+    folder = tmp_path / "runs" / "slow"
+    runner = _start(tmp_path, spec)
+    _wait_until(lambda: (p := _progress(folder)) is not None and p.done >= 1 and p.running >= 2)
+    workers = [pid for pid, args in _children(runner.pid) if "resource_tracker" not in args]
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = runner.communicate(timeout=600)
+    assert runner.returncode == 0, err
+    assert "re-queued" in out
+    store = StudyStore.open(folder)
+    interrupted = [t for t in store._trials() if t.user_attrs.get("state") == "INTERRUPTED"]
+    assert interrupted and interrupted[0].user_attrs["error"] == "its worker process died"
+    assert _finished_per_run(folder) == [1] * 8  # every run finished exactly once
+    pd.testing.assert_frame_equal(_runs(folder)[METRICS], reference[METRICS])
+
+
+def test_a_killed_runner_resumes_where_it_stopped(tmp_path: Path, reference: pd.DataFrame) -> None:
+    spec = _study(tmp_path, name="slow", epochs=30, rows=240)
+    folder = tmp_path / "runs" / "slow"
+    runner = _start(tmp_path, spec, "--stale-after", "3")
+    _wait_until(lambda: (p := _progress(folder)) is not None and p.done >= 2 and p.running >= 1)
+    workers = [pid for pid, _ in _children(runner.pid)]
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.communicate(timeout=60)
+    _wait_until(lambda: all(not Path(f"/proc/{pid}").exists() or _zombie(pid) for pid in workers), 30)
+    done_before = StudyStore.open(folder).progress().done
+    assert done_before < 8
+    out = sweepstat("run", str(spec), "--no-report", "--stale-after", "3", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert f"{done_before} already done" in out.stdout
+    assert _finished_per_run(folder) == [1] * 8
+    pd.testing.assert_frame_equal(_runs(folder)[METRICS], reference[METRICS])
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def test_two_runners_share_the_work(tmp_path: Path, reference: pd.DataFrame) -> None:
+    spec = _study(tmp_path, name="slow", epochs=30, rows=240, workers=1)
+    folder = tmp_path / "runs" / "slow"
+    first, second = _start(tmp_path, spec), _start(tmp_path, spec)
+    outs = [p.communicate(timeout=600) for p in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outs
+    trained = [int(o.split(" trained now")[0].rsplit(";", 1)[1].split()[0]) for o, _ in outs]
+    assert sum(trained) == 8 and min(trained) >= 1
+    assert _finished_per_run(folder) == [1] * 8
+    # One worker per runner here, two in the reference: the results do not depend on who trained a run.
+    pd.testing.assert_frame_equal(_runs(folder)[METRICS], reference[METRICS])
+
+
+def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+    spec = _study(tmp_path)
+    for args, message in [
+        (["--set", "seeds=0"], "seeds must be a count ≥ 1"),
+        (["--set", "train.epocs=2"], "did you mean 'epochs'?"),
+        (["--set", "storage.folder=/dev/null/x"], "storage.folder /dev/null/x must be a folder sweepstat can write"),
+        (["--set", "data.path=/nonexistent.csv"], "/nonexistent.csv"),
+    ]:
+        out = sweepstat("run", str(spec), *args, cwd=tmp_path)
+        assert out.returncode == 2, out.stderr
+        assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not (tmp_path / "runs").exists()
+    changed = sweepstat("run", str(spec), "--set", "train.epochs=1", cwd=tmp_path)
+    assert changed.returncode == 0
+    refused = sweepstat("run", str(spec), "--set", "train.epochs=2", cwd=tmp_path)
+    assert refused.returncode == 2 and "different spec" in refused.stderr

@@ -1,0 +1,94 @@
+"""The study file: presets load, the grid expands, and every mistake is reported with its path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sweepstat.errors import SpecError
+from sweepstat.spec import load_spec, spec_hash
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASE = """
+name: tiny
+data: {name: gospels}
+model:
+  kind: rnn
+  embedding_dim: 8
+  layers: [{type: lstm, units: 4}]
+  head: flatten
+train: {optimizer: {name: adam}, epochs: 1}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_presets_load_and_expand() -> None:
+    spec, configs, _ = load_spec(ROOT / "studies" / "paper-rnn.yaml")
+    assert len(configs) == 30 and len(spec.seed_list) == 50
+    assert {c.values["units"] for c in configs} == {16, 32, 64}
+    assert {c.values["embedding_size"] for c in configs} == {200, 300, 400, 500, 600}
+    first = configs[0]
+    assert (first.model.layers[0].units, first.train.batch_size, first.model.embedding_dim) == (16, 32, 200)
+    assert configs[1].model.embedding_dim == 300  # the last factor varies fastest
+    assert spec.aggregate.statistic == "paper_trimmed" and spec.objective.resolved_direction == "minimize"
+    spec, configs, _ = load_spec(ROOT / "studies" / "demo.yaml")
+    assert len(configs) * len(spec.seed_list) == 36
+
+
+def test_a_required_value_may_come_from_the_grid_only(tmp_path: Path) -> None:
+    text = BASE.replace("{type: lstm, units: 4}", "{type: gru}")
+    text += 'search: {grid: {"model.layers[0].units": [2, 3]}}\n'
+    spec, configs, _ = load_spec(write(tmp_path, text))
+    assert [c.model.layers[0].units for c in configs] == [2, 3]
+
+
+def test_config_ids_and_hash_are_stable(tmp_path: Path) -> None:
+    text = BASE + "search: {grid: {train.batch_size: [16, 32]}}\nseeds: 2\n"
+    spec, configs, _ = load_spec(write(tmp_path, text))
+    spec2, configs2, _ = load_spec(write(tmp_path, text + "workers: 1\ndescription: other words\n"))
+    assert [c.config_id for c in configs] == [c.config_id for c in configs2]
+    assert spec_hash(spec) == spec_hash(spec2)  # workers and description do not change the study
+    spec3, _, _ = load_spec(write(tmp_path, text), ["train.epochs=2"])
+    assert spec_hash(spec3) != spec_hash(spec)
+
+
+@pytest.mark.parametrize(
+    ("extra", "sets", "message"),
+    [
+        ("seeds: 0\n", [], r"seeds must be a count ≥ 1"),
+        ("seeds: [1, 1]\n", [], r"seeds must list distinct seeds"),
+        ("search: {grid: {model.embedding_dim: []}}\n", [], r"search.grid.*must not be empty"),
+        ("search: {grid: {optimizer.lr: [0.1]}}\n", [], r"must start with data., model. or train."),
+        ('search: {grid: {"model.layers[3].units": [1]}}\n', [], r"search.grid.model.layers\[3\].units has no item 3"),
+        ('search: {grid: {"model.layers[0].units": [4, 0]}}\n', [], r"search.grid.model.layers\[0\].units must be ≥ 1; got 0"),
+        ("", ["train.optimizer.lr=-1"], r"train.optimizer.lr must be > 0"),
+        ("", ["train.epoch=3"], r"train.epoch is not a known field; got 3 \(did you mean 'epochs'\?\)"),
+        ("workers: 0\n", [], r"workers must be ≥ 1 or 'auto'"),
+        ("", ["name=has space"], r"name must be 1–64 letters"),
+    ],
+)
+def test_mistakes_name_their_path(tmp_path: Path, extra: str, sets: list[str], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load_spec(write(tmp_path, BASE + extra), sets)
+
+
+def test_all_problems_are_reported_together(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec(write(tmp_path, BASE + "seeds: 0\nworkers: 0\n"))
+    assert {p.where for p in info.value.problems} == {"seeds", "workers"}
+
+
+def test_file_problems(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"must be a study file \(YAML\); got 'no such file'"):
+        load_spec(tmp_path / "missing.yaml")
+    with pytest.raises(SpecError, match=r"study.yaml:3 must be valid YAML"):
+        load_spec(write(tmp_path, "name: x\ndata: {name: gospels\nmodel: [\n"))
+    with pytest.raises(SpecError, match=r"must be a YAML mapping of sections; got 'list'"):
+        load_spec(write(tmp_path, "- a\n- b\n"))
