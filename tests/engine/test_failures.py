@@ -14,6 +14,7 @@ from sweepstat.data import Split
 from sweepstat.engine import RunResult, RunState, fit, train_replicas, train_run
 from sweepstat.errors import DataError, SpecError
 from sweepstat.models import build_model
+from sweepstat.spec._model import LeNetSpec, MlpSpec
 from tests.engine.helpers import MAXLEN, VOCAB, keyword_data, rnn_spec, train_spec
 
 TIMES = ("wall_seconds", "interval_seconds", "train_seconds", "eval_seconds", "ms_per_100_iterations")
@@ -182,3 +183,16 @@ def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     args: dict[str, Any] = {"seeds": [1, 2], **kwargs}
     with pytest.raises(ValueError, match=message):
         train_replicas(rnn_spec(), train_spec(), keyword_data(), **args)
+
+
+def test_data_of_the_wrong_shape_for_the_model_is_a_data_error() -> None:
+    data = keyword_data()
+    with pytest.raises(
+        DataError, match=r"data \(training split\) must hold images \(N, C, H, W\) for this model"
+    ):
+        train_run(LeNetSpec(), train_spec(), data, 0)
+    images = replace(data, train=Split(x=np.zeros((4, 1, 8, 8)), y=np.zeros(4, dtype=np.int64)))
+    with pytest.raises(
+        DataError, match=r"must hold feature vectors \(N, F\) for this model; got \(4, 1, 8, 8\)"
+    ):
+        train_run(MlpSpec(), train_spec(), images, 0)

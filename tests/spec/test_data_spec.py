@@ -66,3 +66,8 @@ def test_overrides_parse_yaml_values_and_nest() -> None:
         apply_overrides({}, ["seed"])
     with pytest.raises(SpecError, match=r"--set name.x cannot set a field inside 'name'; got 'gospels'"):
         apply_overrides({"name": "gospels"}, ["name.x=1"])
+
+
+def test_overrides_open_up_a_shorthand_name() -> None:
+    raw = apply_overrides({"train": {"optimizer": "sgd"}}, ["train.optimizer.lr=0.1"])
+    assert raw == {"train": {"optimizer": {"name": "sgd", "lr": 0.1}}}

@@ -87,7 +87,7 @@ def test_run_status_export_report(tmp_path: Path) -> None:
 
 
 def _children(pid: int) -> list[tuple[int, str]]:
-    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True)
+    out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True)
     return [(int(line.split(None, 1)[0]), line.split(None, 1)[1]) for line in out.stdout.strip().splitlines()]
 
 
@@ -132,8 +132,9 @@ def test_a_killed_worker_costs_nothing(tmp_path: Path, reference: pd.DataFrame) 
     folder = tmp_path / "runs" / "slow"
     runner = _start(tmp_path, spec)
     _wait_until(lambda: (p := _progress(folder)) is not None and p.done >= 1 and p.running >= 2)
-    workers = [pid for pid, args in _children(runner.pid) if "resource_tracker" not in args]
-    assert len(workers) == 2
+    children = _children(runner.pid)
+    workers = [pid for pid, args in children if "spawn_main" in args and "defunct" not in args]
+    assert len(workers) == 2, children
     os.kill(workers[0], signal.SIGKILL)
     out, err = runner.communicate(timeout=600)
     assert runner.returncode == 0, err
@@ -199,3 +200,13 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
     assert changed.returncode == 0
     refused = sweepstat("run", str(spec), "--set", "train.epochs=2", cwd=tmp_path)
     assert refused.returncode == 2 and "different spec" in refused.stderr
+
+
+def test_a_200_run_study_with_the_default_workers(tmp_path: Path) -> None:
+    """The store under the runner's normal load: many short runs finishing close together."""
+    spec = _study(tmp_path, name="many", seeds=50, workers="auto")  # 4 configurations × 50 seeds
+    out = sweepstat("run", str(spec), "--no-report", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "done: 200 complete, 0 diverged, 0 failed of 200 runs; 200 trained now" in out.stdout
+    assert "locked" not in out.stderr.lower()
+    assert _finished_per_run(tmp_path / "runs" / "many") == [1] * 200

@@ -8,10 +8,11 @@ norm; ``clipvalue``: each element), per replica.
 
 Adam on CPU runs through PyTorch's fused Adam kernel (``torch._fused_adam_``, the kernel behind
 ``torch.optim.Adam(fused=True)``): one pass over parameter, gradient and both moments instead of about
-five, which matters for the dense ``(R, V, E)`` embedding update (measured at R=8, V=3000, E=400 on one
-thread: 18.6 ms plain, 5.5 ms fused). That kernel places ε as torch does, ``sqrt(v)/sqrt(1−β2^t) + ε``;
-passing ``ε/sqrt(1−β2^t)`` makes it Keras's ``alpha·m/(sqrt(v) + ε)`` exactly (in real arithmetic;
-rounding differs in the last bits). ``fused=False`` uses the plain formulas, which a test pins it to.
+five, which matters for the dense ``(R, V, E)`` embedding update (R=8, V=3000, E=400, one thread: about
+8 ms fused against 32 ms plain; ``benchmarks/engine_step.py`` prints both). That kernel places ε as torch
+does, ``sqrt(v)/sqrt(1−β2^t) + ε``; passing ``ε/sqrt(1−β2^t)`` makes it Keras's ``alpha·m/(sqrt(v) + ε)``
+exactly (in real arithmetic; rounding differs in the last bits: tests pin both paths to a numpy
+transcription of Keras, and to each other). ``fused=False`` uses the plain formulas.
 """
 
 from __future__ import annotations

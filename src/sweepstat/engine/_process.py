@@ -34,7 +34,8 @@ def keep_heap() -> bool:
     The dense embedding gradient, (R, V, E) floats per step (77 MB at R=8, V=6000, E=400), is larger than
     glibc's mmap threshold: by default each step maps fresh pages, faults every one of them in, and unmaps
     them again. With ``M_MMAP_MAX = 0`` and a huge ``M_TRIM_THRESHOLD`` the same heap memory is reused
-    step after step (measured: seed-000 model, R=8, one thread, 87 ms → 44 ms per step). The price is that
+    step after step (seed-000 model, R=8, one thread, whole training step: 91 ms → 42 ms with
+    ``tune_process``; ``benchmarks/engine_step.py`` with and without ``--no-tune``). The price is that
     the process keeps its peak heap until it exits, which suits a worker. Returns False, changing nothing,
     where the C library is not glibc.
     """

@@ -10,6 +10,8 @@ from sweepstat.models._build import build_model
 from sweepstat.models._dense import Dense
 from sweepstat.models._dropout import Generators, dropout_mask
 from sweepstat.models._embedding import Embedding
+from sweepstat.models._fused import fused, fused_enabled, recurrence, set_fused
+from sweepstat.models._fused_loops import build_cpu_kernels
 from sweepstat.models._heads import apply_head, head_features, head_takes_sequence
 from sweepstat.models._init import (
     caffe_xavier,
@@ -37,16 +39,21 @@ __all__ = [
     "ReplicatedModel",
     "TextRnn",
     "apply_head",
+    "build_cpu_kernels",
     "build_model",
     "caffe_xavier",
     "dropout_mask",
+    "fused",
+    "fused_enabled",
     "glorot_uniform",
     "head_features",
     "head_takes_sequence",
     "lstm_bias",
     "orthogonal",
     "output_units",
+    "recurrence",
     "replica_generators",
+    "set_fused",
     "uniform",
     "zeros",
 ]

@@ -2,29 +2,27 @@
 
 The plain path (``Recurrent.forward``) records every step's matmul and gate arithmetic in the autograd
 graph, about 20 nodes per step, and their per-op overhead is most of a small model's training step.
-Here one ``torch.autograd.Function`` runs the sequence under no_grad, keeping gates and states, and its
-hand-written backward walks the steps in reverse with a few batched ops each. Everything that does not
-depend on the previous step is done once for the whole sequence: the input projection x·W + b and its
-two gradients, the recurrent-kernel gradient (one ``bmm`` over all T·B columns), the bias gradient and
-the activation derivatives. Only torch ops are used, so the same code runs on CUDA. Replicas never mix:
-every op is batched over the replica axis, so a NaN in one replica stays in that replica.
+Here one ``torch.autograd.Function`` runs the sequence without autograd, keeping gates and states, and
+its hand-written backward walks the steps in reverse. Everything that does not depend on the previous
+step is done once for the whole sequence: the input projection x·W + b and its two gradients, the
+recurrent-kernel gradient (one ``bmm`` over all T·B rows) and the bias gradient. The time loops
+themselves are in ``_fused_loops.py``: C++ on CPU, torch ops elsewhere (CUDA) or without a compiler.
+Replicas never mix: every op is per replica or batched over the replica axis, so a NaN in one replica
+stays in that replica. Layout as everywhere in ``models``: ``(R, T, B, F)``.
 
-Inside, states are feature-major, ``(R, H, B)`` per step, so that each gate block of the
-``(R, G·H, B)`` pre-activations is contiguous per replica (elementwise ops on strided gate slices of a
-``(R, B, G·H)`` tensor are several times slower on CPU). Buffers are ``(T, R, ·, B)`` in input time
-order; the backward direction (``go_backwards``) walks t = T−1 … 0. Results equal the plain path's up to
-float rounding (the matmuls sum in another order); ``tests/models/test_fused.py`` pins the tolerance.
+Results equal the plain path's up to float rounding (matmuls sum in another order; the C++ loops use
+their own float32 exp and tanh, within 1 ulp); ``tests/models/test_fused.py`` pins the tolerance.
 
 Dispatch (``Recurrent.forward``): the fused path runs when it is enabled (``set_fused``, ``fused``; on by
-default) and the layer has no padding mask and no active dropout mask — ``mask_zero`` off, and either
-inference or ``dropout = recurrent_dropout = 0`` — and a non-empty sequence. Everything else takes the
-plain path. The backward is once-differentiable: a double backward through it raises an error.
+default), the layer gets no padding mask and no dropout mask is active — ``mask_zero`` off, and either
+inference or ``dropout = recurrent_dropout = 0`` — and the sequence is not empty. Everything else takes
+the plain path. The backward is once-differentiable: a double backward through it raises an error.
 
 GEMMs: on CPU in float32 the input projection and its two gradients go through oneDNN's matmul
-(``torch.ops.mkldnn._linear_pointwise``, the op TorchInductor uses for CPU linear layers). On this
-project's AMD CPUs it runs about twice as fast as the MKL GEMM behind ``torch.bmm``; ``nn.LSTM`` on CPU
-uses oneDNN as well. The op is private, so it is probed once and ``torch.bmm`` used if it is missing or
-wrong. Other dtypes and devices use ``torch.bmm``.
+(``torch.ops.mkldnn._linear_pointwise``, the op TorchInductor uses for CPU linear layers), unless
+``torch.backends.mkldnn`` is disabled. On this project's AMD CPUs it is about twice as fast as the MKL
+GEMM behind ``torch.bmm``; ``nn.LSTM`` on CPU uses oneDNN too. The op is private, so it is probed once
+and ``torch.bmm`` used if it is missing or gives other results. Other dtypes and devices use ``torch.bmm``.
 """
 
 from __future__ import annotations
@@ -86,9 +84,11 @@ def _onednn_linear() -> Callable[..., Tensor] | None:
 def _matmul(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
     """Per-replica ``a·b + bias``: (R, M, K) @ (R, K, N) + (R, N) → (R, M, N). Operands may be views.
 
-    oneDNN for float32 on CPU, ``torch.bmm`` / ``baddbmm`` otherwise.
+    oneDNN for float32 on CPU (unless ``torch.backends.mkldnn`` is off), ``torch.bmm`` / ``baddbmm``
+    otherwise.
     """
-    op = _onednn_linear() if a.device.type == "cpu" and a.dtype == torch.float32 else None
+    cpu_float = a.device.type == "cpu" and a.dtype == torch.float32
+    op = _onednn_linear() if cpu_float and torch.backends.mkldnn.enabled else None
     if op is None:
         return torch.bmm(a, b) if bias is None else torch.baddbmm(bias.unsqueeze(1), a, b)
     outs = [op(a[r], b[r].t(), None if bias is None else bias[r], "none", [], "") for r in range(len(a))]

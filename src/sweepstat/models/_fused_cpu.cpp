@@ -1,9 +1,10 @@
-// CPU time loops of models/_fused.py: per step one batched matmul (ATen) and one elementwise pass in C++.
+// CPU time loops of the fused recurrence: per step one batched matmul (ATen's baddbmm, over all replicas)
+// and one elementwise pass per replica in C++.
 //
-// The Python loops of _fused.py issue 5-7 small ATen ops per step; at the seed-000 size (B·H = 512
-// elements per replica) their dispatch overhead is nearly the whole cost. Here each step's gate arithmetic
-// is one plain loop per replica, vectorised by the compiler. Same algorithm, layouts and saved buffers as
-// the Python loops (read those first). All tensors are contiguous, float32 or float64, time axis second:
+// The Python loops (models/_fused_loops.py; read those first) issue 5-7 small ATen ops per step; at the
+// seed-000 size (B·H = 512 values per replica) their dispatch overhead is nearly the whole cost. Here each
+// step's gate arithmetic is one plain loop per replica, vectorised by the compiler. Same algorithm,
+// layouts and saved buffers as the Python loops. All tensors are contiguous, float32 or float64:
 //   xw (R, T, B, G·H), u (R, H, G·H), u_t (R, G·H, H), hbuf / cbuf (R, T+1, B, H), dy (R, T, B, H);
 //   step t reads state slot t (forward) or t+1 (go_backwards) and writes the other.
 // float32 uses the exp / tanh below (the Cephes single-precision algorithms, about 1-2 ulp, written so
@@ -76,21 +77,6 @@ inline T lerp(T start, T end, T w) {
 #ifndef SIMD_CLONES
 #define SIMD_CLONES
 #endif
-
-// out = add + a·b for one replica: a (rows, k), b (k, n), add and out (rows, n). The recurrent matmuls
-// are tiny (k = H or G·H, n = G·H or H, rows = B); a plain loop beats a BLAS call's fixed cost here.
-template <typename T>
-SIMD_CLONES void matmul_add(const T* __restrict__ add, const T* __restrict__ a, const T* __restrict__ b,
-                            T* __restrict__ out, int64_t rows, int64_t k, int64_t n) {
-  for (int64_t i = 0; i < rows; ++i, add += n, a += k, out += n) {
-    for (int64_t j = 0; j < n; ++j) out[j] = add[j];
-    for (int64_t p = 0; p < k; ++p) {
-      const T w = a[p];
-      const T* __restrict__ bp = b + p * n;
-      for (int64_t j = 0; j < n; ++j) out[j] += w * bp[j];
-    }
-  }
-}
 
 // h1 = tanh(z), da = dh·(1 − h1²).
 template <typename T>

@@ -18,6 +18,7 @@ same buffers, so a forward of one may be followed by a backward of the other.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import sys
@@ -42,19 +43,24 @@ def build_cpu_kernels() -> Any | None:
     return _cpu_kernels()
 
 
+_CFLAGS = ["-O3", "-fno-trapping-math", "-ffp-contract=off"]  # no -ffast-math: NaN must propagate
+
+
 @functools.cache
 def _cpu_kernels() -> Any | None:
     try:
         from torch.utils import cpp_extension
 
+        source = Path(__file__).with_name("_fused_cpu.cpp")
+        # One build per source, flags and torch version: the name carries their hash, so that a stale
+        # build is never reused (ninja's timestamps alone can miss an edit, e.g. across file systems).
+        key = hashlib.sha256(source.read_bytes() + repr((_CFLAGS, torch.__version__)).encode()).hexdigest()
         if shutil.which("ninja") is None:  # pip's ninja lives beside the venv's python, maybe not on PATH
-            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+            os.environ["PATH"] = os.pathsep.join(
+                [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+            )
         return cpp_extension.load(
-            name="sweepstat_fused_cpu",
-            sources=[str(Path(__file__).with_name("_fused_cpu.cpp"))],
-            # no -ffast-math: NaN must propagate (divergence is data), and results must not depend on the CPU
-            extra_cflags=["-O3", "-fno-trapping-math", "-ffp-contract=off"],
-            verbose=False,
+            name=f"sweepstat_fused_cpu_{key[:16]}", sources=[str(source)], extra_cflags=_CFLAGS, verbose=False
         )
     except Exception as err:  # noqa: BLE001 - whatever fails in the build, the Python loops do the same work
         warnings.warn(
@@ -97,10 +103,12 @@ def _incoming(dys: Sequence[Tensor], u_t: Tensor, das: Sequence[Tensor], t: int,
     return dys[t] if t_next < 0 else torch.baddbmm(dys[t], das[t_next], u_t)  # (R, B, H)
 
 
-def simple_rnn_forward(xw: Tensor, u: Tensor, bias: Tensor, reverse: bool, hbuf: Tensor) -> tuple[Tensor, ...]:
+def simple_rnn_forward(
+    xw: Tensor, u: Tensor, bias: Tensor, reverse: bool, hbuf: Tensor
+) -> tuple[Tensor, ...]:
     kernels = _kernels(xw)
     if kernels is not None:
-        kernels.simple_rnn_forward(xw, u, hbuf, reverse)
+        kernels.simple_rnn_forward(xw, u.contiguous(), hbuf, reverse)
         return ()
     xs = xw.unbind(1)
     h_in, h_out = _around(hbuf, reverse)
@@ -138,7 +146,7 @@ def lstm_forward(xw: Tensor, u: Tensor, bias: Tensor, reverse: bool, hbuf: Tenso
     tanh_c = xw.new_empty((n_rep, n_t, n_b, units))
     kernels = _kernels(xw)
     if kernels is not None:
-        kernels.lstm_forward(xw, u, hbuf, cbuf, gates, tanh_c, reverse)
+        kernels.lstm_forward(xw, u.contiguous(), hbuf, cbuf, gates, tanh_c, reverse)
         return gates, cbuf, tanh_c
     z = xw.new_empty((n_rep, n_b, gh))  # pre-activations of one step
     z_g = z[..., 2 * units : 3 * units]
@@ -200,7 +208,7 @@ def gru_forward(xw: Tensor, u: Tensor, bias: Tensor, reverse: bool, hbuf: Tensor
     hh, a_h = torch.empty_like(x_h), torch.empty_like(x_h)
     kernels = _kernels(xw)
     if kernels is not None:
-        kernels.gru_forward(xw, x_h, u, hbuf, zr, hh, a_h, reverse)
+        kernels.gru_forward(xw, x_h, u.contiguous(), hbuf, zr, hh, a_h, reverse)
         return zr, hh, a_h
     z = xw.new_empty((n_rep, n_b, gh))  # [a_z, a_r, a_h] of one step
     xs, zr_s, xh_s, hh_s, ah_s = xw.unbind(1), zr.unbind(1), x_h.unbind(1), hh.unbind(1), a_h.unbind(1)

@@ -35,6 +35,8 @@ def apply_overrides(raw: dict[str, Any], sets: Sequence[str], prefix: str = "") 
         for part in parents:
             if node.get(part) is None:
                 node[part] = {}
+            elif isinstance(node[part], str) and part not in ("name", "kind"):
+                node[part] = {"name": node[part]}  # the shorthand `optimizer: sgd`, opened up
             if not isinstance(node[part], dict):
                 problems.append(Problem(f"--set {key}", f"cannot set a field inside {part!r}", node[part]))
                 break

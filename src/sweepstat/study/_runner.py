@@ -15,19 +15,17 @@ A run is trained from its seed alone, so a resumed study's results equal an unin
 
 from __future__ import annotations
 
-import fcntl
 import multiprocessing as mp
 import os
 import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sweepstat.spec._study import Configuration, StudySpec
-from sweepstat.study._store import GRACE_SECONDS, Claim, Progress, StudyStore
+from sweepstat.study._store import GRACE_SECONDS, Claim, Progress, StudyStore, folder_lock
 
 
 @dataclass(frozen=True)
@@ -66,18 +64,6 @@ class RunOutcome:
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
-@contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on the study folder, for the few steps that read then write many trials."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _die_with_parent() -> None:

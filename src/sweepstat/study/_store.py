@@ -18,13 +18,15 @@ readers such as the dashboard never block a runner.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import platform
 import socket
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,19 @@ class Progress:
     @property
     def done(self) -> int:
         return self.complete + self.diverged + self.failed
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the study folder, for the steps that read then write many rows: creating
+    the database (two runners starting together) and queueing the runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def default_url(folder: Path) -> str:
@@ -149,9 +164,13 @@ class StudyStore:
         ``grace_seconds``: how long a RUNNING run may go without a heartbeat before it is taken as
         abandoned by a dead runner and queued again.
         """
+        with folder_lock(folder):
+            return cls._create(spec, raw, folder, grace_seconds)
+
+    @classmethod
+    def _create(cls, spec: StudySpec, raw: dict[str, Any], folder: Path, grace_seconds: int) -> StudyStore:
         from optuna.study import StudyDirection
 
-        folder.mkdir(parents=True, exist_ok=True)
         url = spec.storage.url or default_url(folder)
         storage = _open_storage(url, grace_seconds)
         digest = spec_hash(spec)
@@ -163,10 +182,7 @@ class StudyStore:
             direction = StudyDirection.MINIMIZE
             if spec.objective.resolved_direction == "maximize":
                 direction = StudyDirection.MAXIMIZE
-            try:
-                study_id = storage.create_new_study([direction], spec.name)
-            except Exception:  # another runner created it a moment ago
-                study_id = storage.get_study_id_from_name(spec.name)
+            study_id = storage.create_new_study([direction], spec.name)
             meta = {
                 "format": STORE_FORMAT,
                 "version": __version__,
@@ -344,10 +360,13 @@ class StudyStore:
         self.storage.set_trial_user_attr(trial_id, "result", summary)
         self.storage.set_trial_user_attr(trial_id, "curves", curves)
         self.storage.set_trial_user_attr(trial_id, "host", host_info())
+        # The dashboard's step: the epoch, or the iteration when several evaluations share an epoch.
+        epochs = [row.get("epoch") for row in curves]
+        step_key = "epoch" if len(set(epochs)) == len(epochs) else "iteration"
         for row in curves:
             value = row.get("eval_loss")
-            if isinstance(value, int | float) and value == value and "epoch" in row:
-                self.storage.set_trial_intermediate_value(trial_id, int(row["epoch"]), float(value))
+            if isinstance(value, int | float) and value == value and step_key in row:
+                self.storage.set_trial_intermediate_value(trial_id, int(row[step_key]), float(value))
         state = str(outcome["state"])
         self.storage.set_trial_user_attr(trial_id, "state", state)
         value = (outcome.get("final") or {}).get(objective)
