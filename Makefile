@@ -4,9 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the project uses: the World English Bible SWORD module (the `gospels` data set) and
-# Chromium, which the tests use to check the HTML report.
-APT_PACKAGES := sword-text-web chromium
+# Debian packages the project uses: the World English Bible SWORD module (the `gospels` data set),
+# Chromium, which the tests use to check the HTML report, and g++, which builds the fused recurrence's
+# C++ loops (without it sweepstat falls back to slower Python loops).
+APT_PACKAGES := sword-text-web chromium g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test test-slow lint setup system-packages clean
@@ -46,6 +47,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@echo "building the fused recurrence's C++ loops (once per machine, cached by torch)"
+	$(BIN)/python -c 'from sweepstat.models import build_cpu_kernels; build_cpu_kernels()'
 	touch $(STAMP)
 
 clean:

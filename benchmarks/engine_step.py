@@ -69,7 +69,9 @@ class TorchLstm(nn.Module):
         return self.dense(y.flatten(1))  # (B, 1)
 
 
-def torch_ms_per_step(data: PreparedData, embedding: int, units: int, batch: int, iterations: int) -> list[float]:
+def torch_ms_per_step(
+    data: PreparedData, embedding: int, units: int, batch: int, iterations: int
+) -> list[float]:
     """A plain PyTorch training loop; returns ms per step for each block of 100 steps after the first."""
     torch.manual_seed(0)
     model = TorchLstm(data.vocab_size, embedding, units, data.maxlen)

@@ -30,8 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sweepstat.models import build_model
-from sweepstat.models._fused import fused
+from sweepstat.models import build_cpu_kernels, build_model, fused
 from sweepstat.spec._model import RnnModelSpec
 
 
@@ -119,7 +118,8 @@ def main() -> None:
         f"seed-000 step (forward+backward): vocab {args.vocab}, embedding {args.embedding}, "
         f"LSTM {args.units}, T {args.maxlen}, batch {args.batch}; torch {torch.__version__}, "
         f"{torch.get_num_threads()} thread(s), {args.reps} interleaved reps, "
-        f"malloc {'keep-heap' if args.keep_heap else 'default'}"
+        f"malloc {'keep-heap' if args.keep_heap else 'default'}, "
+        f"fused time loops in {'C++' if build_cpu_kernels() is not None else 'Python (no C++ build)'}"
     )
     base = statistics.median(times["torch nn.LSTM"])
     print(f"{'configuration':<20} {'ms/step':>9} {'IQR':>17} {'ms/replica-step':>16} {'vs nn.LSTM':>11}")

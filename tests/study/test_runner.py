@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -51,7 +52,7 @@ def _finished_per_run(folder: Path) -> list[int]:
 def reference(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The slow study, run once without interruption (2 workers, as the interrupted runs use)."""
     tmp = tmp_path_factory.mktemp("reference")
-    spec = _study(tmp, name="slow", epochs=30, rows=240)
+    spec = _study(tmp, name="slow", epochs=250, rows=240)
     out = sweepstat("run", str(spec), "--no-report", cwd=tmp)
     assert out.returncode == 0, out.stderr
     return _runs(tmp / "runs" / "slow")
@@ -127,15 +128,26 @@ def _progress(folder: Path) -> _Counts | None:
     return _Counts(done=rows.get("COMPLETE", 0), running=rows.get("RUNNING", 0))
 
 
+def _busy_worker(folder: Path) -> int:
+    """The process id of the worker that claimed the newest running run (the runner notes it per run):
+    that run has just started, so the worker is surely busy with it."""
+    with sqlite3.connect(folder / "study.db", timeout=30) as conn:
+        rows = conn.execute(
+            "SELECT a.value_json FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+            "AND a.key = 'worker' WHERE t.state = 'RUNNING' ORDER BY t.number DESC"
+        ).fetchall()
+    return int(json.loads(rows[0][0]).rsplit(":", 1)[1])
+
+
 def test_a_killed_worker_costs_nothing(tmp_path: Path, reference: pd.DataFrame) -> None:
-    spec = _study(tmp_path, name="slow", epochs=30, rows=240)
+    spec = _study(tmp_path, name="slow", epochs=250, rows=240)
     folder = tmp_path / "runs" / "slow"
     runner = _start(tmp_path, spec)
     _wait_until(lambda: (p := _progress(folder)) is not None and p.done >= 1 and p.running >= 2)
     children = _children(runner.pid)
     workers = [pid for pid, args in children if "spawn_main" in args and "defunct" not in args]
     assert len(workers) == 2, children
-    os.kill(workers[0], signal.SIGKILL)
+    os.kill(_busy_worker(folder), signal.SIGKILL)
     out, err = runner.communicate(timeout=600)
     assert runner.returncode == 0, err
     assert "re-queued" in out
@@ -147,7 +159,7 @@ def test_a_killed_worker_costs_nothing(tmp_path: Path, reference: pd.DataFrame) 
 
 
 def test_a_killed_runner_resumes_where_it_stopped(tmp_path: Path, reference: pd.DataFrame) -> None:
-    spec = _study(tmp_path, name="slow", epochs=30, rows=240)
+    spec = _study(tmp_path, name="slow", epochs=250, rows=240)
     folder = tmp_path / "runs" / "slow"
     runner = _start(tmp_path, spec, "--stale-after", "3")
     _wait_until(lambda: (p := _progress(folder)) is not None and p.done >= 2 and p.running >= 1)
@@ -172,7 +184,7 @@ def _zombie(pid: int) -> bool:
 
 
 def test_two_runners_share_the_work(tmp_path: Path, reference: pd.DataFrame) -> None:
-    spec = _study(tmp_path, name="slow", epochs=30, rows=240, workers=1)
+    spec = _study(tmp_path, name="slow", epochs=250, rows=240, workers=1)
     folder = tmp_path / "runs" / "slow"
     first, second = _start(tmp_path, spec), _start(tmp_path, spec)
     outs = [p.communicate(timeout=600) for p in (first, second)]

@@ -70,23 +70,17 @@ def run(
     """Train every configuration × seed of a study; resumable: run it again to continue."""
 
     def go() -> None:
-        from sweepstat.data import default_cache_dir, prepare
+        from sweepstat.data import default_cache_dir
         from sweepstat.spec import load_spec
         from sweepstat.study import StudyStore, run_study, write_study_file
+        from sweepstat.study._check import check_configurations
         from sweepstat.study._runner import RunnerEvents
 
         spec, configs, raw = load_spec(spec_file, set_ or [])
         if workers is not None and workers < 1:
             raise UserError(f"--workers must be ≥ 1; got {workers} (leave it out for one per core)")
         cache = default_cache_dir()
-        # Every data set is prepared once here, so a data problem stops the study before anything is
-        # written (and the workers then read the cache).
-        seen: set[str] = set()
-        for config in configs:
-            key = config.data.model_dump_json()
-            if key not in seen:
-                seen.add(key)
-                prepare(config.data, cache)
+        check_configurations(configs, cache)  # a bad study stops here, before anything is written
         if stale_after < 2:
             raise UserError(f"--stale-after must be ≥ 2 seconds; got {stale_after} (the default is 60)")
         _check_writable(spec.folder)
@@ -119,6 +113,19 @@ def run(
             if view is not None:
                 view.update(task_id, completed=p.done, detail=detail(p))
 
+        worker_rows: dict[int, Any] = {}
+
+        def on_task_progress(w: int, task: Any, done: int, total: int) -> None:
+            if view is None:
+                return
+            what = ", ".join(f"{k} {v}" for k, v in task.config.values.items()) or "run"
+            seeds = ",".join(str(s) for s in task.seeds)
+            label = f"  worker {w + 1}: {what}, seed {seeds}"
+            if w not in worker_rows:
+                worker_rows[w] = view.add_task(label, total=total, completed=done, detail="iterations")
+            else:
+                view.update(worker_rows[w], description=label, total=total, completed=done)
+
         def on_wait(p: Any) -> None:
             if view is not None:
                 view.update(task_id, completed=p.done, detail=detail(p) + f" · waiting for {p.running} runs of another runner")
@@ -126,7 +133,7 @@ def run(
         try:
             outcome = run_study(
                 spec, configs, store, cache_dir=cache, workers=workers,
-                events=RunnerEvents(on_start, on_result, on_wait),
+                events=RunnerEvents(on_start, on_result, on_wait, on_task_progress),
             )
         except KeyboardInterrupt:
             if view is not None:

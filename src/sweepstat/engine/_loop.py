@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from sweepstat.engine._records import EpochRecord, RunResult, RunState
 from sweepstat.engine._schedule import lr_factor
 from sweepstat.models import ReplicatedModel
 from sweepstat.spec._train import ConstantPolicy, TrainSpec
+
+# on_progress(iterations_done, iterations_total), called after every evaluation.
+Progress = Callable[[int, int], None]
 
 
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -51,8 +54,10 @@ class _Group:
         base_lrs: Sequence[float],
         device: torch.device,
         rss_scope: str,
+        on_progress: Progress | None = None,
     ):
         self.model, self.spec, self.device = model, spec, device
+        self.on_progress = on_progress
         self.evaluated_on, self.rss_scope = evaluated_on, rss_scope
         n_rep = model.n_replicas
         self.base_lrs = [float(x) for x in base_lrs]
@@ -139,6 +144,8 @@ class _Group:
                     or it == total
                 ):
                     self._evaluate(interval, epoch, it, per_epoch, loss_sum, n_correct, bad_at)
+                    if self.on_progress is not None:
+                        self.on_progress(it, total)
                     loss_sum.zero_()
                     n_correct.zero_()
                     bad_at.fill_(-1)
@@ -283,13 +290,17 @@ def train_group(
     evaluated_on: str,
     base_lrs: Sequence[float],
     device: torch.device,
+    on_progress: Progress | None = None,
 ) -> list[RunResult]:
     """Train ``model``'s replicas in place; one RunResult per replica, in the order of ``model.seeds``.
+
+    ``on_progress(iterations_done, iterations_total)`` is called after every evaluation (for progress
+    displays; it must be cheap).
 
     Inputs are assumed checked (``train_replicas`` does it). An exception inside training becomes FAILED
     for every replica still training, with the records so far; KeyboardInterrupt propagates.
     """
-    group = _Group(model, spec, evaluated_on, base_lrs, device, reset_peak_rss())
+    group = _Group(model, spec, evaluated_on, base_lrs, device, reset_peak_rss(), on_progress)
     reset_peak_gpu(device)
     try:
         group.prepare(data)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from sweepstat.data import PreparedData, Split
-from sweepstat.engine._loop import train_group
+from sweepstat.engine._loop import Progress, train_group
 from sweepstat.engine._memory import peak_rss_bytes
 from sweepstat.engine._records import RunResult, RunState
 from sweepstat.errors import DataError, Problem, SpecError, UserError
@@ -166,6 +166,7 @@ def train_replicas(
     *,
     base_lrs: Sequence[float] | None = None,
     device: str | torch.device = "cpu",
+    on_progress: Progress | None = None,
 ) -> list[RunResult]:
     """Train one replica per seed of the model ``model_spec`` describes, all at once; results in seed order.
 
@@ -208,7 +209,9 @@ def train_replicas(
             )
             for s, lr in zip(seeds, lrs, strict=True)
         ]
-    return train_group(model, train_spec, data, evaluated_on=evaluated_on, base_lrs=lrs, device=dev)
+    return train_group(
+        model, train_spec, data, evaluated_on=evaluated_on, base_lrs=lrs, device=dev, on_progress=on_progress
+    )
 
 
 def train_run(

@@ -63,8 +63,9 @@ def _cpu_kernels() -> Any | None:
             name=f"sweepstat_fused_cpu_{key[:16]}", sources=[str(source)], extra_cflags=_CFLAGS, verbose=False
         )
     except Exception as err:  # noqa: BLE001 - whatever fails in the build, the Python loops do the same work
+        reason = " ".join(str(err).split())[:300]  # a failed build's message holds the compiler's log
         warnings.warn(
-            f"sweepstat: the C++ recurrence loops could not be built ({type(err).__name__}: {err}); "
+            f"sweepstat: the C++ recurrence loops could not be built ({type(err).__name__}: {reason}); "
             "using the Python loops, about twice as slow on small models",
             RuntimeWarning,
             stacklevel=2,

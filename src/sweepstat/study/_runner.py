@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import queue
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ class RunnerEvents:
     on_start: Callable[[Progress], None] = lambda p: None
     on_result: Callable[[Progress, dict[str, Any]], None] = lambda p, r: None
     on_wait: Callable[[Progress], None] = lambda p: None
+    # (worker index, task, iterations done, iterations in all) while a task trains
+    on_task_progress: Callable[[int, Task, int, int], None] = lambda w, t, d, n: None
 
 
 @dataclass
@@ -79,6 +82,20 @@ def _die_with_parent() -> None:
         pass
 
 
+class _ProgressSender:
+    """Tells the runner how far a task has trained, a few times a second at most."""
+
+    def __init__(self, outbox: Any, worker_id: int, task_id: int) -> None:
+        self.outbox, self.worker_id, self.task_id = outbox, worker_id, task_id
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.5 or done == total:
+            self.last = now
+            self.outbox.send(("progress", self.worker_id, self.task_id, done, total))
+
+
 def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_dir: str, device: str) -> None:
     """A worker process: train the tasks it is sent, one at a time, until it receives None."""
     from sweepstat.data import prepare
@@ -96,24 +113,40 @@ def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_di
             if key not in prepared:
                 prepared[key] = prepare(task.config.data, Path(cache_dir))
             results = train_replicas(
-                task.config.model, task.config.train, prepared[key], task.seeds, device=device
+                task.config.model, task.config.train, prepared[key], task.seeds, device=device,
+                on_progress=_ProgressSender(outbox, worker_id, task.task_id),
             )
-            outbox.put((worker_id, task.task_id, [r.to_dict() for r in results], None))
+            outbox.send(("result", worker_id, task.task_id, [r.to_dict() for r in results], None))
         except Exception as err:  # the engine keeps training failures as data; this is a worker bug
-            outbox.put((worker_id, task.task_id, None, f"{type(err).__name__}: {err}"))
+            outbox.send(("result", worker_id, task.task_id, None, f"{type(err).__name__}: {err}"))
 
 
 class _Worker:
-    def __init__(self, ctx: Any, worker_id: int, outbox: Any, threads: int, cache_dir: Path, device: str):
+    """A worker process with its own pipes: one that dies mid-message can garble only its own."""
+
+    def __init__(self, ctx: Any, worker_id: int, threads: int, cache_dir: Path, device: str):
         self.inbox = ctx.Queue()
+        self.outbox, sender = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
             target=_worker_main,
-            args=(self.inbox, outbox, worker_id, threads, str(cache_dir), device),
+            args=(self.inbox, sender, worker_id, threads, str(cache_dir), device),
             name=f"sweepstat-worker-{worker_id}",
             daemon=True,
         )
         self.process.start()
+        sender.close()  # the worker holds the only sending end: its death closes the pipe
         self.task: Task | None = None
+        self.broken = False
+
+    def receive(self) -> list[tuple[Any, ...]]:
+        """The messages waiting from this worker; marks it broken if its pipe closed or garbled."""
+        messages = []
+        try:
+            while self.outbox.poll():
+                messages.append(self.outbox.recv())
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+            self.broken = True
+        return messages
 
     def send(self, task: Task) -> None:
         self.task = task
@@ -126,6 +159,18 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        self.outbox.close()
+
+
+def _drain(pool: Sequence[_Worker], timeout: float) -> list[tuple[Any, ...]]:
+    """Every message waiting from the workers, after waiting up to ``timeout`` seconds for one."""
+    wait([w.outbox for w in pool], timeout=timeout)
+    return [message for w in pool for message in w.receive()]
+
+
+def _failed(seed: int, error: str) -> dict[str, Any]:
+    """The record of a run its worker could not train (the engine itself keeps its failures as data)."""
+    return {"seed": seed, "state": "FAILED", "final": None, "best": None, "curves": [], "error": error}
 
 
 def run_study(
@@ -151,12 +196,11 @@ def run_study(
     events.on_start(outcome.progress)
 
     ctx = mp.get_context("spawn")  # a clean interpreter per worker: no inherited threads or locks
-    outbox = ctx.Queue()
     pool: list[_Worker] = []
     next_task = 0
     last_beat = time.monotonic()
     try:
-        pool = [_Worker(ctx, i, outbox, threads, cache_dir, device) for i in range(n_workers)]
+        pool = [_Worker(ctx, i, threads, cache_dir, device) for i in range(n_workers)]
         while True:
             # Give every idle worker a task of one configuration.
             for worker in pool:
@@ -167,6 +211,7 @@ def run_study(
                     break
                 more = store.claim(spec.replicas - 1, first[0].config_id) if spec.replicas > 1 else []
                 worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more)))
+                store.mark_worker([c.trial_id for c in first + more], worker.process.pid)
                 next_task += 1
             busy = [w for w in pool if w.task is not None]
             if not busy:
@@ -180,32 +225,32 @@ def run_study(
                 with folder_lock(spec.folder):
                     outcome.requeued += store.requeue_stale()
                 continue
-            try:
-                worker_id, task_id, results, error = outbox.get(timeout=1.0)
-            except queue.Empty:
-                worker_id = None
-            if worker_id is not None:
-                worker = pool[worker_id]
-                task = worker.task
-                if task is not None and task.task_id == task_id:
-                    worker.task = None
-                    if error is not None:
-                        outcome.errors.append(error)
-                        store.release([c.trial_id for c in task.claims], f"worker error: {error}")
-                    else:
-                        for claim, result in zip(task.claims, results, strict=True):
-                            store.record(claim.trial_id, result, spec.objective.metric)
-                            outcome.trained += 1
-                            outcome.progress = store.progress()
-                            events.on_result(outcome.progress, result)
+            for kind, worker_id, task_id, *payload in _drain(pool, timeout=1.0):
+                task = pool[worker_id].task
+                if task is None or task.task_id != task_id:
+                    continue  # a message about a task given back already
+                if kind == "progress":
+                    events.on_task_progress(worker_id, task, payload[0], payload[1])
+                    continue
+                results, error = payload
+                pool[worker_id].task = None
+                if error is not None:  # kept as data, like any failed run: the study goes on
+                    outcome.errors.append(error)
+                    results = [_failed(c.seed, error) for c in task.claims]
+                for claim, result in zip(task.claims, results, strict=True):
+                    store.record(claim.trial_id, result, spec.objective.metric)
+                    outcome.trained += 1
+                outcome.progress = store.progress()
+                events.on_result(outcome.progress, results[-1])
             # Replace dead workers; their runs go back to the queue.
             for i, worker in enumerate(pool):
-                if not worker.process.is_alive():
+                if worker.broken or not worker.process.is_alive():
                     if worker.task is not None:
                         store.release([c.trial_id for c in worker.task.claims], "its worker process died")
                         outcome.requeued += len(worker.task.claims)
                     outcome.worker_deaths += 1
-                    pool[i] = _Worker(ctx, i, outbox, threads, cache_dir, device)
+                    worker.stop()
+                    pool[i] = _Worker(ctx, i, threads, cache_dir, device)
             if time.monotonic() - last_beat >= store.heartbeat_seconds:
                 store.heartbeat(c.trial_id for w in pool if w.task for c in w.task.claims)
                 last_beat = time.monotonic()

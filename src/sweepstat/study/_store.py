@@ -239,16 +239,38 @@ class StudyStore:
     def _trials(self, states: Sequence[Any] | None = None) -> list[Any]:
         return list(self.storage.get_all_trials(self.study_id, deepcopy=False, states=states))
 
-    @staticmethod
-    def _key(trial: Any) -> tuple[str, int]:
-        return trial.user_attrs["config_id"], int(trial.user_attrs["seed"])
+    def _run_rows(self) -> list[tuple[int, int, str, str | None, str, int]]:
+        """(trial_id, number, trial state, sweepstat state, config_id, seed) of every run trial.
 
-    def latest(self) -> dict[tuple[str, int], Any]:
-        """Run key (config_id, seed) → its latest trial (highest number)."""
-        out: dict[tuple[str, int], Any] = {}
-        for t in sorted(self._trials(), key=lambda t: t.number):
-            if "config_id" in t.user_attrs:
-                out[self._key(t)] = t
+        One SQL query over Optuna's tables (its schema is pinned with its version): the runner calls
+        this after every run, and loading whole trials with their curves would grow with the study.
+        """
+        from sqlalchemy import text
+
+        query = text(
+            """
+            SELECT t.trial_id, t.number, t.state, s.value_json, c.value_json, d.value_json
+            FROM trials t
+            JOIN trial_user_attributes c ON c.trial_id = t.trial_id AND c.key = 'config_id'
+            JOIN trial_user_attributes d ON d.trial_id = t.trial_id AND d.key = 'seed'
+            LEFT JOIN trial_user_attributes s ON s.trial_id = t.trial_id AND s.key = 'state'
+            WHERE t.study_id = :study
+            ORDER BY t.number
+            """
+        )
+        with self.storage.engine.connect() as conn:
+            rows = conn.execute(query, {"study": self.study_id}).fetchall()
+        return [
+            (int(tid), int(num), str(state.name if hasattr(state, "name") else state),
+             json.loads(us) if us is not None else None, json.loads(cfg), int(json.loads(seed)))
+            for tid, num, state, us, cfg, seed in rows
+        ]
+
+    def latest(self) -> dict[tuple[str, int], tuple[int, int, str, str | None]]:
+        """Run key (config_id, seed) → (trial_id, number, trial state, sweepstat state) of its latest trial."""
+        out: dict[tuple[str, int], tuple[int, int, str, str | None]] = {}
+        for tid, num, state, user_state, cfg, seed in self._run_rows():
+            out[(cfg, seed)] = (tid, num, state, user_state)
         return out
 
     def _new_trial(self, config: Configuration, seed: int, spec: StudySpec, extra: dict[str, Any]) -> int:
@@ -304,6 +326,12 @@ class StudyStore:
                 self.storage.record_heartbeat(t._trial_id)
                 claims.append(Claim(t._trial_id, t.number, t.user_attrs["config_id"], int(t.user_attrs["seed"])))
         return claims
+
+    def mark_worker(self, trial_ids: Iterable[int], pid: int | None) -> None:
+        """Note which process trains these runs (shown in the dashboard; lets a crash test aim)."""
+        where = f"{socket.gethostname()}:{pid}"
+        for tid in trial_ids:
+            self.storage.set_trial_user_attr(tid, "worker", where)
 
     @property
     def heartbeat_seconds(self) -> int:
@@ -379,23 +407,28 @@ class StudyStore:
 
     def progress(self) -> Progress:
         counts: Counter[str] = Counter()
-        for trial in self.latest().values():
-            state = trial.user_attrs.get("state")
-            if trial.state.name == "RUNNING":
+        for _, _, state, user_state in self.latest().values():
+            if state == "RUNNING":
                 counts["running"] += 1
-            elif trial.state.name == "WAITING":
+            elif state == "WAITING":
                 counts["waiting"] += 1
-            elif state in FINISHED:
-                counts[str(state).lower()] += 1
+            elif user_state in FINISHED:
+                counts[str(user_state).lower()] += 1
             else:
                 counts["waiting"] += 1  # interrupted, about to be re-queued
         total = sum(counts.values())
-        return Progress(total, counts["complete"], counts["diverged"], counts["failed"], counts["running"], counts["waiting"])
+        return Progress(
+            total, counts["complete"], counts["diverged"], counts["failed"], counts["running"], counts["waiting"]
+        )
 
     def finished_trials(self) -> list[Any]:
-        """The latest trial of every finished run, in run order."""
-        done = [t for t in self.latest().values() if t.user_attrs.get("state") in FINISHED and t.state.is_finished()]
-        return sorted(done, key=lambda t: t.number)
+        """The latest trial of every finished run, in run order (whole trials, with curves)."""
+        wanted = {
+            tid for tid, _, state, user_state in self.latest().values()
+            if user_state in FINISHED and state in ("COMPLETE", "FAIL")
+        }
+        trials = self.storage.get_all_trials(self.study_id, deepcopy=False)
+        return sorted((t for t in trials if t._trial_id in wanted), key=lambda t: t.number)
 
 
 def python_version() -> str:
