@@ -39,6 +39,12 @@ class Dense(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` (R, B, F) → (R, B, C)."""
+        if self.units == 1:
+            # A one-column batched matmul rounds differently for R > 1 than for R = 1 (the BLAS picks
+            # another kernel); with a zero second column, replica r stays bit-identical to its solo run.
+            kernel = torch.cat([self.kernel, torch.zeros_like(self.kernel)], dim=-1)  # (R, F, 2)
+            bias = torch.cat([self.bias, torch.zeros_like(self.bias)], dim=-1)  # (R, 2)
+            return torch.baddbmm(bias.unsqueeze(1), x, kernel)[..., :1]  # (R, B, 1)
         return torch.baddbmm(self.bias.unsqueeze(1), x, self.kernel)  # (R, B, C)
 
     def extra_repr(self) -> str:
