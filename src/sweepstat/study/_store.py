@@ -273,9 +273,8 @@ class StudyStore:
             out[(cfg, seed)] = (tid, num, state, user_state)
         return out
 
-    def _new_trial(self, config: Configuration, seed: int, spec: StudySpec, extra: dict[str, Any]) -> int:
+    def _new_trial(self, config: Configuration, seed: int, spec: StudySpec) -> int:
         from optuna.distributions import CategoricalDistribution
-        from optuna.trial import FrozenTrial, TrialState
 
         names = spec.search.factor_names()
         params: dict[str, Any] = {}
@@ -286,6 +285,12 @@ class StudyStore:
             dists[name] = CategoricalDistribution([_param_value(v) for v in values])
         params["seed"] = seed
         dists["seed"] = CategoricalDistribution(list(spec.seed_list))
+        return self._queue(params, dists, config.config_id, seed)
+
+    def _queue(self, params: dict[str, Any], dists: dict[str, Any], config_id: str, seed: int) -> int:
+        """Create a WAITING trial for the run (config_id, seed) with its parameters; return its id."""
+        from optuna.trial import FrozenTrial, TrialState
+
         template = FrozenTrial(
             number=-1,
             state=TrialState.WAITING,
@@ -294,7 +299,7 @@ class StudyStore:
             datetime_complete=None,
             params=params,
             distributions=dists,
-            user_attrs={"config_id": config.config_id, "seed": seed, **extra},
+            user_attrs={"config_id": config_id, "seed": seed},
             system_attrs={},
             intermediate_values={},
             trial_id=-1,
@@ -308,7 +313,7 @@ class StudyStore:
         for config in configs:
             for seed in spec.seed_list:
                 if (config.config_id, seed) not in have:
-                    self._new_trial(config, seed, spec, {})
+                    self._new_trial(config, seed, spec)
                     created += 1
         return created
 
@@ -343,7 +348,7 @@ class StudyStore:
 
     def _replace(self, trial: Any, reason: str) -> None:
         """Mark ``trial`` INTERRUPTED and queue a fresh WAITING trial for the same run."""
-        from optuna.trial import FrozenTrial, TrialState
+        from optuna.trial import TrialState
 
         try:
             self.storage.set_trial_user_attr(trial._trial_id, "state", "INTERRUPTED")
@@ -352,20 +357,7 @@ class StudyStore:
                 return
         except RuntimeError:  # finished in the meantime by its own runner
             return
-        template = FrozenTrial(
-            number=-1,
-            state=TrialState.WAITING,
-            value=None,
-            datetime_start=None,
-            datetime_complete=None,
-            params=trial.params,
-            distributions=trial.distributions,
-            user_attrs={"config_id": trial.user_attrs["config_id"], "seed": trial.user_attrs["seed"]},
-            system_attrs={},
-            intermediate_values={},
-            trial_id=-1,
-        )
-        self.storage.create_new_trial(self.study_id, template_trial=template)
+        self._queue(trial.params, trial.distributions, trial.user_attrs["config_id"], trial.user_attrs["seed"])
 
     def release(self, trial_ids: Iterable[int], reason: str) -> None:
         """Give back runs this runner claimed but will not finish (worker died, Ctrl-C)."""
