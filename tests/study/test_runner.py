@@ -82,6 +82,10 @@ def test_run_status_export_report(tmp_path: Path) -> None:
     assert len(runs) == 8 and set(runs.columns) >= {"units", "batch_size", "seed", "state", "test_loss", "n_params"}
     assert sorted(runs.groupby(["units", "batch_size"]).size()) == [2, 2, 2, 2]
     assert len(curves) == 8 and set(curves.epoch) == {1}
+    trial = StudyStore.open(folder).finished_trials()[0]
+    assert trial.user_attrs["spec"]["model"]["layers"][0]["units"] == trial.params["units"]
+    assert trial.user_attrs["spec"]["train"]["batch_size"] == trial.params["batch_size"]
+    assert set(trial.user_attrs["host"]) >= {"host", "python", "torch", "sweepstat"}
     from_parquet = pd.read_parquet(folder / "runs.parquet")
     assert (from_parquet["error"] == "").all()  # CSV reads the empty text back as NaN
     pd.testing.assert_frame_equal(runs.drop(columns="error"), from_parquet.drop(columns="error"), check_dtype=False)

@@ -237,8 +237,11 @@ def run_study(
                 if error is not None:  # kept as data, like any failed run: the study goes on
                     outcome.errors.append(error)
                     results = [_failed(c.seed, error) for c in task.claims]
+                run_spec = {
+                    part: getattr(task.config, part).model_dump(mode="json") for part in ("data", "model", "train")
+                }
                 for claim, result in zip(task.claims, results, strict=True):
-                    store.record(claim.trial_id, result, spec.objective.metric)
+                    store.record(claim.trial_id, result, spec.objective.metric, run_spec)
                     outcome.trained += 1
                 outcome.progress = store.progress()
                 events.on_result(outcome.progress, results[-1])

@@ -371,13 +371,18 @@ class StudyStore:
             self._replace(self.storage.get_trial(tid), "its runner stopped (no heartbeat)")
         return len(stale)
 
-    def record(self, trial_id: int, outcome: dict[str, Any], objective: str) -> None:
-        """Store a finished run: its summary, curves and state; the objective is the trial's value."""
+    def record(
+        self, trial_id: int, outcome: dict[str, Any], objective: str, run_spec: dict[str, Any] | None = None
+    ) -> None:
+        """Store a finished run: its summary, curves, state and the spec slices it trained with
+        (``run_spec``: data, model, train); the objective is the trial's value."""
         from optuna.trial import TrialState
 
         curves = outcome.get("curves", [])
         summary = {k: v for k, v in outcome.items() if k != "curves"}
         self.storage.set_trial_user_attr(trial_id, "result", summary)
+        if run_spec is not None:
+            self.storage.set_trial_user_attr(trial_id, "spec", run_spec)
         self.storage.set_trial_user_attr(trial_id, "curves", curves)
         self.storage.set_trial_user_attr(trial_id, "host", host_info())
         # The dashboard's step: the epoch, or the iteration when several evaluations share an epoch.
