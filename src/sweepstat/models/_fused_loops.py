@@ -51,16 +51,26 @@ def _cpu_kernels() -> Any | None:
     try:
         from torch.utils import cpp_extension
 
-        source = Path(__file__).with_name("_fused_cpu.cpp")
-        # One build per source, flags and torch version: the name carries their hash, so that a stale
-        # build is never reused (ninja's timestamps alone can miss an edit, e.g. across file systems).
-        key = hashlib.sha256(source.read_bytes() + repr((_CFLAGS, torch.__version__)).encode()).hexdigest()
+        code = Path(__file__).with_name("_fused_cpu.cpp").read_bytes()
+        # One build per source, flags, torch version and Python environment: the name carries their hash,
+        # so that a stale build is never reused (ninja's timestamps alone can miss an edit) and two
+        # checkouts never take turns rebuilding (the build's include paths name the environment).
+        key = hashlib.sha256(code + repr((_CFLAGS, torch.__version__, sys.prefix)).encode()).hexdigest()
+        name = f"sweepstat_fused_cpu_{key[:16]}"
+        # The build folder holds its own copy of the source, so the build does not depend on where the
+        # package's source lies (an editable install moved, or a wheel reinstalled, keeps its build).
+        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
+        source = folder / "_fused_cpu.cpp"
+        if not source.is_file() or source.read_bytes() != code:
+            tmp = folder / f".{source.name}.{os.getpid()}.tmp"
+            tmp.write_bytes(code)
+            os.replace(tmp, source)
         if shutil.which("ninja") is None:  # pip's ninja lives beside the venv's python, maybe not on PATH
             os.environ["PATH"] = os.pathsep.join(
                 [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
             )
         return cpp_extension.load(
-            name=f"sweepstat_fused_cpu_{key[:16]}", sources=[str(source)], extra_cflags=_CFLAGS, verbose=False
+            name=name, sources=[str(source)], extra_cflags=_CFLAGS, build_directory=str(folder), verbose=False
         )
     except Exception as err:  # noqa: BLE001 - whatever fails in the build, the Python loops do the same work
         reason = " ".join(str(err).split())[:300]  # a failed build's message holds the compiler's log

@@ -100,9 +100,11 @@ def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_di
     """A worker process: train the tasks it is sent, one at a time, until it receives None."""
     from sweepstat.data import prepare
     from sweepstat.engine import train_replicas, tune_process
+    from sweepstat.models import build_cpu_kernels
 
     _die_with_parent()
     tune_process(threads)
+    build_cpu_kernels()  # load (or, once per machine, build) the C++ loops before any run's clock starts
     prepared: dict[str, Any] = {}
     while True:
         task = inbox.get()
