@@ -85,12 +85,15 @@ def test_rows_sorted_by_factor_levels_numerically() -> None:
 def test_columns_notes_and_attrs(runs: pd.DataFrame) -> None:
     t = config_table(runs, ["units"], "median", 0.1, metrics=["test_loss"])
     assert list(t.columns) == [
-        "config_id", "units", "n_runs", "n_complete", "n_diverged", "n_failed",
+        "config_id", "units", "n_runs", "n_complete", "n_diverged", "n_failed", "divergence_rate",
         "test_loss", "test_loss_std", "test_loss_n_used", "test_loss_n_dropped", "note",
     ]  # fmt: skip
     assert t.attrs == {
-        "factors": ("units",), "statistic": "median", "trim": 0.1, "metrics": ("test_loss",), "diverged": "exclude"
+        "factors": ("units",), "statistic": "median", "trim": 0.1, "metrics": ("test_loss",), "diverged": "exclude",
+        "fills": {},
     }  # fmt: skip
+    assert t["divergence_rate"].tolist()[:2] == [pytest.approx(1 / 6), 0.0]  # a: 1 of 5 complete + 1 diverged
+    assert t["divergence_rate"].tolist()[2] == 1.0
 
 
 def test_one_seed_and_missing_metric_are_stated() -> None:
@@ -128,8 +131,14 @@ def test_input_errors() -> None:
     runs = make_runs([("a", 1, 0, "COMPLETE", 0.5, 0.5)], ["units"])
     with pytest.raises(AnalysisError, match=r"runs must have the columns embedding_dim, eval_loss"):
         config_table(runs, ["units", "embedding_dim"], "mean", metrics=["eval_loss"])
-    with pytest.raises(AnalysisError, match=r"config_table.diverged must be one of .*got 'worst'"):
-        config_table(runs, ["units"], "mean", diverged="worst")  # type: ignore[arg-type]
+    with pytest.raises(
+        AnalysisError, match=r"config_table.diverged must be one of .*got 'wrost'.*did you mean 'worst'"
+    ):
+        config_table(runs, ["units"], "mean", diverged="wrost")
+    with pytest.raises(
+        AnalysisError, match=r"config_table.penalty must give a finite value for test_accuracy"
+    ):
+        config_table(runs, ["units"], "mean", diverged="penalty", penalty={"test_loss": 9.0})
     with pytest.raises(AnalysisError, match=r"config_table.statistic .*did you mean 'median'"):
         config_table(runs, ["units"], "medain")
     two = make_runs([("a", 1, 0, "COMPLETE", 0.5, 0.5), ("a", 2, 1, "COMPLETE", 0.5, 0.5)], ["units"])
@@ -172,3 +181,25 @@ def test_spread_edge_cases() -> None:
     none = spread(pd.DataFrame({"config_id": ["a"], "m": [NAN]}), "m")
     assert none.minimum is None and none.range is None and none.n_configs == 0
     assert none.reason == "no configuration has a m (no complete run)"
+
+
+def test_diverged_counted_as_worst_or_penalty(runs: pd.DataFrame) -> None:
+    # Worst finite complete value of the study: loss 2.0 (a's run 4), accuracy 0.5 (a's run 3). The diverged
+    # runs' own last values (5.0, 9.0, NaN) are never used.
+    t = config_table(runs, ["units"], "mean", diverged="worst").set_index("config_id")
+    assert t.loc["a", "test_loss"] == pytest.approx(np.mean([0.5, 0.6, 0.7, 0.8, 2.0, 2.0]))
+    assert t.loc["a", "test_accuracy"] == pytest.approx(np.mean([0.8, 0.7, 0.6, 0.5, 0.9, 0.5]))
+    assert t.loc["a", "test_loss_n_used"] == 6
+    assert t.loc["c", ["test_loss", "test_accuracy", "test_loss_n_used"]].tolist() == [2.0, 0.5, 2]
+    assert t.loc["c", "note"] == (
+        "no complete run (2 diverged); 2 diverged run(s) counted as test_loss = 2; "
+        "2 diverged run(s) counted as test_accuracy = 0.5"
+    )
+    assert t.attrs["fills"] == {"test_loss": 2.0, "test_accuracy": 0.5}
+    p = config_table(
+        runs, ["units"], "mean", diverged="penalty", penalty={"test_loss": 10, "test_accuracy": 0}
+    )
+    p = p.set_index("config_id")
+    assert p.loc["a", "test_loss"] == pytest.approx((0.5 + 0.6 + 0.7 + 0.8 + 2.0 + 10) / 6)
+    assert p.loc["c", ["test_loss", "test_accuracy"]].tolist() == [10.0, 0.0]
+    assert p.loc["b", "test_loss"] == pytest.approx(0.5)  # nothing diverged: unchanged

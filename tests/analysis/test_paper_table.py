@@ -70,3 +70,17 @@ def test_fig_11_lines(table) -> None:  # type: ignore[no-untyped-def]
     first = lines[lines["line"] == "units=16, batch_size=64"]
     assert first["embedding_dim"].tolist() == [200, 300, 400, 500, 600]
     assert first["test_accuracy"].tolist() == [0.7813, 0.7904, 0.8273, 0.7996, 0.7859]
+
+
+def test_docs_worked_example_numbers() -> None:
+    """docs/statistics.md §7 quotes these (printed by tools/paper_table_statistics.py)."""
+    from sweepstat.analysis import factorial_anova, run_values
+
+    loss = factorial_anova(run_values(paper_runs(), "test_loss", PAPER_FACTORS), n_resamples=100)
+    emb, ub = loss.term("embedding_dim"), loss.term("units", "batch_size")
+    assert loss.residual_df == 8 and emb is not None and ub is not None
+    assert (round(emb.f, 2), round(emb.p, 2), round(100 * emb.eta_sq.value, 1)) == (1.47, 0.30, 22.9)  # type: ignore[arg-type,operator]
+    assert (round(ub.f, 2), round(ub.p, 2), round(100 * ub.eta_sq.value, 1)) == (2.30, 0.16, 18.0)  # type: ignore[arg-type,operator]
+    acc = factorial_anova(run_values(paper_runs(), "test_accuracy", PAPER_FACTORS), n_resamples=100)
+    assert round(acc.term("embedding_dim").p, 2) == 0.11  # type: ignore[union-attr,arg-type]
+    assert all(t.p is not None and t.p > 0.05 for t in (*loss.terms, *acc.terms))

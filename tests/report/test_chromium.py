@@ -76,9 +76,9 @@ def test_tables_and_images_render(sample: Sample, tmp_path: Path) -> None:
     seen = probe(sample.html, tmp_path)
     n_figures = len(sample.files.figures) // 2
     assert seen["title"] == "Report: synthetic-rnn"
-    assert seen["tables"] == len(tables(sample.markdown)) == 10
+    assert seen["tables"] == len(tables(sample.markdown)) == 15
     assert seen["rows"] == sum(len(rows) for rows in tables(sample.markdown).values())
-    assert seen["images"] == n_figures == 8
+    assert seen["images"] == n_figures == 10
     assert seen["decoded"] == n_figures
 
 
@@ -92,7 +92,7 @@ def test_the_probe_sees_a_broken_image(sample: Sample, tmp_path: Path) -> None:
     )
     assert broken != sample.html
     seen = probe(broken, tmp_path)
-    assert seen["images"] == 8 and seen["decoded"] == 7
+    assert seen["images"] == 10 and seen["decoded"] == 9
 
 
 def test_screenshot_shows_the_page(sample: Sample, tmp_path: Path) -> None:

@@ -31,6 +31,11 @@ def test_all_sections_present(sample: Sample) -> None:
         "Table 3. Best test loss and test accuracy at each level of batch_size",
         "Table 4. Best test loss and test accuracy at each level of embedding_dim",
         "Table 5. Spread of the aggregated metrics over the configurations",
+        "Table 6. Every aggregate of test loss per configuration, with 95 % intervals",
+        "Table 7. Best set: every configuration against the best",
+        "Table 8. Which hyperparameter matters: factorial ANOVA of test loss",
+        "Table 9. Importance of each hyperparameter: ANOVA and fANOVA, and the share of seed noise",
+        "Table 10. Seeds needed to separate the best from the runner-up",
         "Appendix B. Runs left out of the aggregates",
         "Appendix C. Versions and host",
     ]
@@ -127,6 +132,7 @@ def test_figures_linked_and_written(sample: Sample) -> None:
     names = [
         "best-loss", "best-accuracy",
         *(f"{m}-vs-{f}" for f in FACTORS for m in ("test_loss", "test_accuracy")),
+        "effects-test_loss", "importance-test_loss",
     ]  # fmt: skip
     assert [p.name for p in sample.files.figures] == [f"{n}{s}" for n in names for s in (".png", ".svg")]
     links = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", sample.markdown)

@@ -49,7 +49,7 @@ def test_same_study_same_bytes(written: Path, tmp_path: Path) -> None:
     runs, curves = small()
     write_report(runs, curves, small_meta(), tmp_path)
     a, b = snapshot(written), snapshot(tmp_path)
-    assert a.keys() == b.keys() and len(a) == 2 + 2 * 4
+    assert a.keys() == b.keys() and len(a) == 2 + 2 * 6
     assert a == b
 
 
@@ -157,8 +157,21 @@ def test_no_factors_single_configuration(tmp_path: Path) -> None:
     assert list(tables(md))[2:] == [
         "Table 1. Aggregated test loss and test accuracy per configuration",
         "Table 2. Spread of the aggregated metrics over the configurations",
+        "Table 3. Every aggregate of test loss per configuration, with 95 % intervals",
+        "Table 4. Best set: every configuration against the best",
+        "Table 5. Which hyperparameter matters: factorial ANOVA of test loss",
+        "Table 6. Importance of each hyperparameter: ANOVA and fANOVA, and the share of seed noise",
+        "Table 7. Seeds needed to separate the best from the runner-up",
         "Appendix C. Versions and host",
     ]
+    found = tables(md)
+    assert found["Table 4. Best set: every configuration against the best"][0]["verdict"] == "best"
+    assert found["Table 5. Which hyperparameter matters: factorial ANOVA of test loss"] == [
+        {"": "cannot compute", ".2": "cannot test: a single configuration"}
+    ]
+    assert (
+        "- Whether it is better than the other configurations cannot be tested: a single configuration." in md
+    )
 
 
 def test_one_factor_and_no_curves(tmp_path: Path) -> None:
@@ -166,7 +179,9 @@ def test_one_factor_and_no_curves(tmp_path: Path) -> None:
     files = write_report(runs, curves.iloc[0:0], sample_meta(factors=("lr",)), tmp_path)
     md = files.markdown.read_text()
     no_nan(md, files.html.read_text())
-    assert [p.stem for p in files.figures][::2] == ["test_loss-vs-lr", "test_accuracy-vs-lr"]
+    assert [p.stem for p in files.figures][::2] == [
+        "test_loss-vs-lr", "test_accuracy-vs-lr", "effects-test_loss", "importance-test_loss",
+    ]  # fmt: skip
     assert statements(md)[-1].startswith("No training curve was recorded for the best configuration")
     assert [r["lr"] for r in tables(md)["Table 2. Best test loss and test accuracy at each level of lr"]] == [
         "0.0001", "0.001", "0.01",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -15,16 +15,12 @@ from sweepstat.analysis._checks import (
     DIVERGED,
     FAILED,
     AnalysisError,
-    check_choice,
     check_columns,
     check_direction,
 )
 from sweepstat.analysis._labels import sorted_levels
+from sweepstat.analysis._values import Penalty, check_treatment, run_values
 from sweepstat.errors import Problem
-
-# How diverged runs enter an aggregate. Only "exclude" exists; the statistics issue adds "worst"
-# (count a diverged run as the worst value seen), which is why this is a parameter at all.
-DIVERGED_TREATMENTS: tuple[str, ...] = ("exclude",)
 
 NO_COMPLETE_RUN = "no complete run"
 
@@ -36,19 +32,24 @@ def config_table(
     trim: float = 0.1,
     *,
     metrics: Sequence[str] = ("test_loss", "test_accuracy"),
-    diverged: Literal["exclude"] = "exclude",
+    diverged: str = "exclude",
+    penalty: Penalty = None,
 ) -> pd.DataFrame:
     """Table 1: one row per configuration, its run counts and the aggregate of each metric.
 
     Each metric is aggregated on its own over the configuration's COMPLETE runs (in ``run_id`` order) with
     ``aggregate(values, statistic, trim)``: a trimmed statistic may drop different runs for loss and for
-    accuracy. DIVERGED and FAILED runs are left out of every aggregate and counted; other states (a
-    RUNNING run of a live study) count in ``n_runs`` only. A COMPLETE run without a finite value of a
-    metric is left out of that metric.
+    accuracy. DIVERGED runs are treated as ``diverged`` says (`run_values`: ``"exclude"``; ``"worst"``,
+    the worst finite value of the metric over the study's complete runs; ``"penalty"``, the value
+    ``penalty`` gives, a number or a mapping by metric) and counted either way. FAILED runs are left out
+    of every aggregate and counted; other states (a RUNNING run of a live study) count in ``n_runs`` only.
+    A COMPLETE run without a finite value of a metric is left out of that metric.
 
-    Columns: ``config_id``, the factors, ``n_runs``, ``n_complete``, ``n_diverged``, ``n_failed``, then per
-    metric ``<m>`` (the aggregate), ``<m>_std`` (standard deviation, ddof=1, of all the complete runs'
-    values, before any trimming), ``<m>_n_used``, ``<m>_n_dropped``; last ``note``, a statement for the
+    Columns: ``config_id``, the factors, ``n_runs``, ``n_complete``, ``n_diverged``, ``n_failed``,
+    ``divergence_rate`` (n_diverged / (n_complete + n_diverged); NaN when both are 0), then per
+    metric ``<m>`` (the aggregate), ``<m>_std`` (standard deviation, ddof=1, of all the values that
+    enter the aggregate, the complete runs' and any diverged runs counted as worst or penalty, before
+    any trimming), ``<m>_n_used``, ``<m>_n_dropped``; last ``note``, a statement for the
     report ("no complete run (3 diverged)", "1 complete run: no standard deviation") or "".
     ``<m>`` is NaN exactly when ``<m>_n_used`` is 0, ``<m>_std`` when fewer than 2 values exist; the note
     then says why. Rows are sorted by the factors. ``table.attrs`` records factors, statistic, trim,
@@ -57,13 +58,14 @@ def config_table(
     factors = list(factors)
     metrics = list(metrics)
     check_statistic(statistic, trim, "config_table")
-    check_choice("config_table.diverged", diverged, DIVERGED_TREATMENTS)
+    check_treatment(diverged, penalty, metrics, "config_table")
     check_columns("runs", runs, ["run_id", "config_id", "seed", "state", *factors, *metrics])
+    fills = {m: run_values(runs, m, diverged=diverged, penalty=penalty).fill for m in metrics}
 
     rows = []
     for config_id, group in runs.sort_values("run_id", kind="stable").groupby("config_id", sort=False):
-        rows.append(_config_row(str(config_id), group, factors, metrics, statistic, trim))
-    columns = ["config_id", *factors, "n_runs", "n_complete", "n_diverged", "n_failed"]
+        rows.append(_config_row(str(config_id), group, factors, metrics, statistic, trim, fills))
+    columns = ["config_id", *factors, "n_runs", "n_complete", "n_diverged", "n_failed", "divergence_rate"]
     for m in metrics:
         columns += [m, f"{m}_std", f"{m}_n_used", f"{m}_n_dropped"]
     table = pd.DataFrame(rows, columns=[*columns, "note"])
@@ -78,6 +80,7 @@ def config_table(
         trim=float(trim),
         metrics=tuple(metrics),
         diverged=diverged,
+        fills={m: f for m, f in fills.items() if f is not None},
     )
     return table
 
@@ -89,6 +92,7 @@ def _config_row(
     metrics: list[str],
     statistic: str,
     trim: float,
+    fills: dict[str, float | None],
 ) -> dict[str, object]:
     levels = group[factors].drop_duplicates()
     if factors and len(levels) > 1:
@@ -106,25 +110,35 @@ def _config_row(
     complete = group[state == COMPLETE]
     row: dict[str, object] = {"config_id": config_id}
     row.update({f: group[f].iloc[0] for f in factors})
+    n_diverged = int((state == DIVERGED).sum())
     row.update(
         n_runs=len(group),
         n_complete=len(complete),
-        n_diverged=int((state == DIVERGED).sum()),
+        n_diverged=n_diverged,
         n_failed=int((state == FAILED).sum()),
+        divergence_rate=n_diverged / (len(complete) + n_diverged) if len(complete) + n_diverged else np.nan,
     )
     notes = []
+    imputed = {m: f for m, f in fills.items() if f is not None and n_diverged}
     if len(complete) == 0:
         lost = [
             f"{row[k]} {word}" for k, word in (("n_diverged", "diverged"), ("n_failed", "failed")) if row[k]
         ]
         notes.append(NO_COMPLETE_RUN + (f" ({', '.join(lost)})" if lost else ""))
-    elif len(complete) == 1:
+    elif len(complete) == 1 and not imputed:
         notes.append("1 complete run: no standard deviation")
+    for m, fill in imputed.items():
+        notes.append(f"{n_diverged} diverged run(s) counted as {m} = {fill:.4g}")
+    is_div = (state == DIVERGED).to_numpy()
     for m in metrics:
         values = complete[m].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         if 0 < finite.size < values.size:
             notes.append(f"{values.size - finite.size} complete run(s) have no {m}")
+        if m in imputed:  # diverged runs take their place in run order
+            raw = group[m].to_numpy(dtype=float)
+            ok = ((state == COMPLETE).to_numpy() & np.isfinite(raw)) | is_div
+            finite = np.where(is_div, imputed[m], raw)[ok]
         result = aggregate(finite, statistic, trim)
         row[m] = np.nan if result.value is None else result.value
         row[f"{m}_std"] = float(np.std(finite, ddof=1)) if finite.size >= 2 else np.nan

@@ -13,6 +13,8 @@ from sweepstat.analysis import (
     FAILED,
     BestConfig,
     SpreadResult,
+    StudyAnalysis,
+    analyse_study,
     best_config,
     best_per_level,
     config_table,
@@ -49,6 +51,7 @@ class ReportContent:
     totals: dict[str, int]
     statistic_rule: str
     notes: tuple[str, ...]
+    analysis: StudyAnalysis
 
 
 def build_content(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta) -> ReportContent:
@@ -56,7 +59,11 @@ def build_content(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta) ->
     loss, accuracy = meta.metrics
     metrics = list(dict.fromkeys([loss, accuracy, meta.objective]))
     factors = list(meta.factors)
-    table = config_table(runs, factors, meta.statistic, meta.trim, metrics=metrics)
+    penalty = dict(meta.penalty) or None
+    table = config_table(
+        runs, factors, meta.statistic, meta.trim, metrics=metrics, diverged=meta.diverged, penalty=penalty
+    )
+    analysis = analyse_study(runs, factors, meta.objective, meta.direction, meta.settings())
     best = best_config(table, meta.objective, meta.direction)
 
     bands = pd.DataFrame()
@@ -87,7 +94,8 @@ def build_content(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta) ->
         lost_runs=lost,
         totals=totals,
         statistic_rule=describe_statistic(meta.statistic, meta.trim),
-        notes=_notes(table, totals, best, bands, factors),
+        notes=_notes(table, totals, best, bands, factors, meta.diverged),
+        analysis=analysis,
     )
 
 
@@ -105,7 +113,12 @@ def _eval_is_test(curves: pd.DataFrame, runs: pd.DataFrame) -> bool:
 
 
 def _notes(
-    table: pd.DataFrame, totals: dict[str, int], best: BestConfig, bands: pd.DataFrame, factors: list[str]
+    table: pd.DataFrame,
+    totals: dict[str, int],
+    best: BestConfig,
+    bands: pd.DataFrame,
+    factors: list[str],
+    diverged: str,
 ) -> tuple[str, ...]:
     notes = []
     n_lost = totals["diverged"] + totals["failed"]
@@ -117,10 +130,18 @@ def _notes(
             "configuration, spread or training curve can be computed. The runs are listed in Appendix B."
         )
     else:
-        if n_lost:
+        if n_lost and (diverged == "exclude" or not totals["diverged"]):
             notes.append(
                 f"{totals['diverged']} run(s) diverged and {totals['failed']} failed; they are left out of every "
                 "aggregate and listed in Appendix B."
+            )
+        elif n_lost:
+            fills = table.attrs.get("fills", {})
+            how = "the worst finite value of the study" if diverged == "worst" else "the stated penalty"
+            values = ", ".join(f"{m.replace('_', ' ')} {v:.4g}" for m, v in fills.items())
+            notes.append(
+                f"{totals['diverged']} run(s) diverged: each counts as {how} ({values}) in every aggregate and "
+                f"test. {totals['failed']} failed and are left out. All are listed in Appendix B."
             )
         empty = int((table["n_complete"] == 0).sum())
         if empty:

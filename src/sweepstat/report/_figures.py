@@ -103,8 +103,72 @@ def _lines_figure(
     return _encode(fig, _file_stem(f"{metric}-vs-{factor}"), f"Figure {number}. {title}", caption)
 
 
+def _effects_figure(content: ReportContent, number: int) -> Figure:
+    """One panel per factor: the objective's marginal mean at each level with its bootstrap band."""
+    a = content.analysis
+    effects = [e for e in a.effects.values() if e.table["mean"].notna().any()]
+    fig = MplFigure(figsize=(min(3.0 * len(effects), 9.6), 3.4), layout="constrained", dpi=DPI)
+    axes = fig.subplots(1, len(effects), sharey=True, squeeze=False)[0]
+    for ax, effect in zip(axes, effects, strict=True):
+        t = effect.table
+        x = list(range(len(t)))
+        ax.fill_between(x, t["low"], t["high"], color="tab:blue", alpha=0.2, linewidth=0)
+        ax.plot(x, t["mean"], color="tab:blue", marker="o", markersize=4)
+        ax.set_xticks(x, [format_level(v) for v in t["level"]])
+        ax.set_xlabel(effect.factor)
+    axes[0].set_ylabel(f"{label(a.metric)} (marginal mean)")
+    title = f"Effect of each hyperparameter on {label(a.metric)}"
+    fig.suptitle(title)
+    caption = (
+        f"One hyperparameter at a time: the mean {label(a.metric)} at each level, averaged over the "
+        f"configurations at that level (the other factors marginalised, each configuration weighing the same), "
+        f"with its {100 * a.settings.confidence:g} % bootstrap band (runs resampled within configurations). "
+        "No band: one run per configuration."
+    )
+    return _encode(fig, _file_stem(f"effects-{a.metric}"), f"Figure {number}. {title}", caption)
+
+
+def _importance_figure(content: ReportContent, number: int) -> Figure:
+    """Each factor's share of the between-configuration variance: ANOVA (with its interval) and fANOVA."""
+    a = content.analysis
+    factors = list(a.factors)
+    fig = MplFigure(figsize=(6.4, 0.6 + 0.55 * len(factors) + 0.8), layout="constrained", dpi=DPI)
+    ax = fig.add_subplot()
+    y = list(range(len(factors)))
+    anova, low, high, fanova = [], [], [], []
+    for f in factors:
+        term = a.anova.term(f)
+        iv = term.between_share if term else None
+        v = iv.value if iv and iv.value is not None else 0.0
+        anova.append(100 * v)
+        low.append(100 * (v - iv.low) if iv and iv.low is not None else 0.0)
+        high.append(100 * (iv.high - v) if iv and iv.high is not None else 0.0)
+        fanova.append(100 * a.fanova.importance.get(f, 0.0))
+    ax.barh(
+        [i - 0.2 for i in y], anova, height=0.38, color="tab:blue", label="ANOVA (share of between-config SS)"
+    )
+    ax.errorbar(
+        anova, [i - 0.2 for i in y], xerr=[low, high], fmt="none", ecolor="black", capsize=3, linewidth=1
+    )
+    ax.barh([i + 0.2 for i in y], fanova, height=0.38, color="tab:orange", label="fANOVA (Optuna)")
+    ax.set_yticks(y, factors)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the variance between configurations")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    title = f"Importance of each hyperparameter for {label(a.metric)}"
+    ax.set_title(title)
+    caption = (
+        "Main effects as a share of the variance of the configurations' means: ANOVA sums of squares (with "
+        f"{100 * a.settings.confidence:g} % bootstrap intervals) and Optuna's fANOVA importance (a random-forest "
+        "estimate). A missing bar: not estimated (see the importance table)."
+    )
+    return _encode(fig, _file_stem(f"importance-{a.metric}"), f"Figure {number}. {title}", caption)
+
+
 def draw_figures(content: ReportContent) -> tuple[Figure, ...]:
-    """Best-configuration curves (loss, accuracy), then each metric against each factor."""
+    """Best-configuration curves (loss, accuracy), each metric against each factor, then the effects of
+    each factor on the objective and their importance."""
     figures: list[Figure] = []
     # A fixed SVG hash salt (and no date, in _encode): the same study gives byte-identical figure files.
     with matplotlib.rc_context(
@@ -117,4 +181,9 @@ def draw_figures(content: ReportContent) -> tuple[Figure, ...]:
         for (factor, metric), frame in content.lines.items():
             if frame[metric].notna().any():
                 figures.append(_lines_figure(content, factor, metric, frame, len(figures) + 1))
+        a = content.analysis
+        if any(e.table["mean"].notna().any() for e in a.effects.values()):
+            figures.append(_effects_figure(content, len(figures) + 1))
+        if a.fanova.importance or (not a.anova.reason and a.anova.terms):
+            figures.append(_importance_figure(content, len(figures) + 1))
     return tuple(figures)

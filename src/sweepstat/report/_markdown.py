@@ -26,8 +26,11 @@ def render_markdown(content: ReportContent, views: Views, figures: tuple[Figure,
     parts = [f"# Report: {content.meta.study_name}\n", render_table(views.summary)]
     if content.notes:
         parts.append("## Statements\n\n" + "\n".join(f"- {n}" for n in content.notes) + "\n")
+    if views.verdict:
+        parts.append("## Verdict\n\n" + "\n".join(f"- {n}" for n in views.verdict) + "\n")
     parts.append(render_table(views.best))
     parts += [render_table(v) for v in views.results]
+    parts += [render_table(v) for v in views.statistics]
     if figures:
         parts.append("## Figures\n")
         for f in figures:

@@ -317,6 +317,8 @@ class Views:
     results: tuple[TableView, ...]  # Table 1 (and 1b), Tables 2…, spread
     lost: TableView | None
     versions: TableView | None
+    statistics: tuple[TableView, ...] = ()  # aggregates with intervals, best set, ANOVA, importance, seeds
+    verdict: tuple[str, ...] = ()
 
 
 def build_views(content: ReportContent) -> Views:
@@ -340,10 +342,14 @@ def build_views(content: ReportContent) -> Views:
         results.append(level_table(content, factor, frame, f"table-{number}", number))
         number += 1
     results.append(spread_table(content, f"table-{number}", number))
+    from sweepstat.report._stat_views import statistics_views  # it builds on this module's cells
+
     return Views(
         summary=summary_table(content, "study"),
         best=best_table(content, "best"),
         results=tuple(results),
         lost=lost_table(content, "appendix-b") if len(content.lost_runs) else None,
         versions=versions_table(content, "appendix-c") if meta.versions or meta.host else None,
+        statistics=statistics_views(content.analysis, number + 1),
+        verdict=content.analysis.verdict,
     )

@@ -88,10 +88,22 @@ class ObjectiveSpec(_Frozen):
 
 
 class AggregateSpec(_Frozen):
-    """How the seeds of a configuration are summarised in the tables."""
+    """How the seeds of a configuration are summarised and compared (docs/statistics.md explains each)."""
 
-    statistic: Literal["mean", "median", "paper_trimmed", "trimmed"] = "mean"
+    statistic: Literal["mean", "median", "iqm", "paper_trimmed", "trimmed"] = "mean"
     trim: float = Field(default=0.1, description="share of runs dropped by the trimmed statistics")
+    diverged: Literal["exclude", "worst", "penalty"] = Field(
+        default="exclude",
+        description="diverged runs: left out, counted as the study's worst finite value, or as `penalty`",
+    )
+    penalty: dict[str, float] = Field(
+        default_factory=dict, description="with diverged: penalty, the value per metric, e.g. {test_loss: 10}"
+    )
+    confidence: float = Field(default=0.95, description="level of every confidence interval")
+    n_resamples: int = Field(default=2000, description="bootstrap resamples of every interval")
+    seed: int = Field(default=0, description="seed of the bootstrap (same seed, same intervals)")
+    alpha: float = Field(default=0.05, description="significance level of every test, after Holm correction")
+    power: float = Field(default=0.8, description="power for the seeds-needed estimate")
 
     @field_validator("trim")
     @classmethod
@@ -99,6 +111,45 @@ class AggregateSpec(_Frozen):
         if not 0 <= v < 0.5:
             raise ValueError("must be ≥ 0 and < 0.5 | fix: the paper dropped 0.1")
         return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.5 <= v < 1:
+            raise ValueError("must be ≥ 0.5 and < 1 | fix: e.g. 0.95")
+        return v
+
+    @field_validator("alpha", "power")
+    @classmethod
+    def _probability(cls, v: float) -> float:
+        if not 0 < v < 1:
+            raise ValueError("must be > 0 and < 1 | fix: e.g. alpha 0.05, power 0.8")
+        return v
+
+    @field_validator("n_resamples")
+    @classmethod
+    def _resamples(cls, v: int) -> int:
+        if v < 100:
+            raise ValueError("must be ≥ 100 | fix: e.g. 2000")
+        return v
+
+    @field_validator("penalty")
+    @classmethod
+    def _penalty(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(METRICS))
+        if unknown:
+            raise ValueError(f"names metrics that do not exist: {unknown} | fix: use {', '.join(METRICS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _penalty_given(self) -> AggregateSpec:
+        missing = [m for m in ("test_loss", "test_accuracy") if m not in self.penalty]
+        if self.diverged == "penalty" and missing:
+            raise ValueError(
+                f"diverged: penalty needs a penalty value for {', '.join(missing)} (the metrics the report shows)"
+                " | fix: e.g. penalty: {test_loss: 10, test_accuracy: 0.5}"
+            )
+        return self
 
 
 class StorageSpec(_Frozen):

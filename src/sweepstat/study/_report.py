@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sweepstat.spec._study import StudySpec
+from sweepstat.spec._study import AggregateSpec, StudySpec
 from sweepstat.spec._validate import validate
 from sweepstat.study._store import StudyStore
 from sweepstat.study._tables import spec_text, study_tables
@@ -38,6 +38,7 @@ def write_study_report(store: StudyStore, folder: Path) -> ReportFiles:
         direction=spec.objective.resolved_direction if spec else "minimize",
         statistic=spec.aggregate.statistic if spec else "mean",
         trim=spec.aggregate.trim if spec else 0.1,
+        **(_statistics(spec.aggregate) if spec else {}),
         spec_text=spec_text(store),
         versions={k: str(v) for k, v in host.items() if k in ("python", "torch", "sweepstat")},
         host=str(host.get("host", "")),
@@ -46,3 +47,16 @@ def write_study_report(store: StudyStore, folder: Path) -> ReportFiles:
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     return write_report(runs, curves, meta, folder / "report")
+
+
+def _statistics(aggregate: AggregateSpec) -> dict[str, Any]:
+    """The study file's statistics settings, as `ReportMeta` names them."""
+    return {
+        "diverged": aggregate.diverged,
+        "penalty": dict(aggregate.penalty),
+        "confidence": aggregate.confidence,
+        "n_resamples": aggregate.n_resamples,
+        "bootstrap_seed": aggregate.seed,
+        "alpha": aggregate.alpha,
+        "power": aggregate.power,
+    }
