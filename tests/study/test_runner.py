@@ -64,6 +64,7 @@ def test_run_status_export_report(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "study tiny: 8 runs (4 configurations × 2 seeds), 0 already done" in out.stdout
     assert "done: 8 complete, 0 diverged, 0 failed of 8 runs; 8 trained now" in out.stdout
+    assert "verdict:\n  - The best configuration by mean test loss is units=" in out.stdout
     folder = tmp_path / "runs" / "tiny"
     assert (folder / "report" / "report.html").is_file() and (folder / "report" / "report.md").is_file()
     assert (folder / "study.yaml").is_file()

@@ -153,9 +153,18 @@ def run(
             from sweepstat.study import write_study_report
 
             files = write_study_report(store, spec.folder)
+            _print_verdict(files.verdict)
             print(f"report: {files.html}")
 
     run_reporting(go)
+
+
+def _print_verdict(verdict: tuple[str, ...]) -> None:
+    """The report's verdict (best set, what matters, seeds needed), in the terminal too."""
+    if verdict:
+        print("verdict:")
+        for sentence in verdict:
+            print(f"  - {sentence}")
 
 
 def _check_writable(folder: Path) -> None:
@@ -215,6 +224,7 @@ def report(study: StudyArg) -> None:
 
         folder = _folder(study)
         files = write_study_report(StudyStore.open(folder), folder)
+        _print_verdict(files.verdict)
         print(f"report: {files.html}")
 
     run_reporting(go)

@@ -151,3 +151,4 @@ class ReportFiles:
     markdown: Path
     html: Path
     figures: tuple[Path, ...]
+    verdict: tuple[str, ...] = ()  # the report's verdict sentences, for the command line to print

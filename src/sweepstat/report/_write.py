@@ -51,7 +51,13 @@ def write_report(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta, out
     for stale in fig_dir.iterdir():
         if stale.suffix in FIGURE_SUFFIXES and stale not in keep:
             stale.unlink()
-    return ReportFiles(out_dir=out_dir, markdown=md_path, html=html_path, figures=tuple(written))
+    return ReportFiles(
+        out_dir=out_dir,
+        markdown=md_path,
+        html=html_path,
+        figures=tuple(written),
+        verdict=tuple(content.analysis.verdict),
+    )
 
 
 def _place(stage: Path, data: bytes, target: Path) -> Path:
