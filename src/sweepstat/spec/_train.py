@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from sweepstat.spec._model import _did_you_mean
+from sweepstat.spec._model import _choice, _did_you_mean
 
 OPTIMIZER_NAMES = ("adam", "rmsprop", "sgd")
 LR_POLICIES = ("constant", "inv", "step")
@@ -247,13 +247,6 @@ class EarlyStoppingSpec(_Frozen):
                 "must be ≥ 0 | fix: Keras takes its absolute value; write it positive, e.g. 0.001"
             )
         return v
-
-
-def _choice(value: object, choices: tuple[str, ...]) -> object:
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"must be one of {listed} | fix: {_did_you_mean(value, choices)}")
-    return value
 
 
 def _named(choices: tuple[str, ...], example: str) -> Any:
