@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := sword-text-web chromium g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-slow lint setup system-packages clean
+.PHONY: demo test test-slow lint bench setup system-packages clean
 
 demo: setup
 	$(BIN)/sweepstat run studies/demo.yaml
@@ -26,6 +26,10 @@ test-slow: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
+
+# Issue 6, workload W1: sweepstat vs plain PyTorch and Keras/TensorFlow (installed once into .bench-venv).
+bench: setup
+	$(BIN)/python benchmarks/bench_w1.py
 
 setup: system-packages $(STAMP)
 
