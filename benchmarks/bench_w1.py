@@ -100,18 +100,9 @@ def worker_torch(arrays: dict[str, np.ndarray], threads: int | None, epochs: int
     torch.manual_seed(0)
     vocab, maxlen = int(arrays["vocab_size"]), arrays["x_train"].shape[1]
 
-    class Net(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.embedding = nn.Embedding(vocab, EMBEDDING)
-            self.lstm = nn.LSTM(EMBEDDING, UNITS, batch_first=True)
-            self.dense = nn.Linear(maxlen * UNITS, 1)
+    from _peers import TorchLstm  # benchmarks/_peers.py; imported here: the Keras worker has no torch
 
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            h, _ = self.lstm(self.embedding(x))  # (B, T, H)
-            return self.dense(h.flatten(1))[:, 0]  # (B,) logits
-
-    model = Net()
+    model = TorchLstm(vocab, EMBEDDING, UNITS, maxlen)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
     loss_fn = nn.BCEWithLogitsLoss()
     x, y = torch.from_numpy(arrays["x_train"]), torch.from_numpy(arrays["y_train"]).float()
@@ -124,14 +115,14 @@ def worker_torch(arrays: dict[str, np.ndarray], threads: int | None, epochs: int
         for i in range(0, len(y), BATCH):
             idx = order[i : i + BATCH]
             opt.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
+            loss = loss_fn(model(x[idx])[:, 0], y[idx])
             loss.backward()
             opt.step()
         model.eval()
         with torch.no_grad():
             correct, total_loss = 0.0, 0.0
             for i in range(0, len(yt), BATCH):
-                logits = model(xt[i : i + BATCH])
+                logits = model(xt[i : i + BATCH])[:, 0]
                 total_loss += loss_fn(logits, yt[i : i + BATCH]).item() * len(logits)
                 correct += ((logits > 0).float() == yt[i : i + BATCH]).sum().item()
             accuracy = correct / len(yt)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
+from _peers import TorchLstm  # benchmarks/_peers.py (the script's own folder)
 
 from sweepstat.data import PreparedData, Split
 from sweepstat.engine import Adam, train_replicas, tune_process
@@ -55,18 +55,6 @@ def engine_ms_per_step(
     if any(r.state != "COMPLETE" for r in results):
         raise RuntimeError(f"benchmark run did not complete: {results[0].error}")
     return [rec.ms_per_100_iterations / 100 for rec in results[0].curves[1:]]
-
-
-class TorchLstm(nn.Module):
-    def __init__(self, vocab: int, emb: int, units: int, maxlen: int):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, units, batch_first=True)
-        self.dense = nn.Linear(maxlen * units, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y, _ = self.lstm(self.embedding(x))  # (B, T, H)
-        return self.dense(y.flatten(1))  # (B, 1)
 
 
 def torch_ms_per_step(

@@ -28,22 +28,10 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from _peers import TorchLstm  # benchmarks/_peers.py (the script's own folder)
 
 from sweepstat.models import build_cpu_kernels, build_model, fused
 from sweepstat.spec._model import RnnModelSpec
-
-
-class TorchLstm(nn.Module):
-    def __init__(self, vocab: int, emb: int, units: int, maxlen: int):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, units, batch_first=True)
-        self.dense = nn.Linear(maxlen * units, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y, _ = self.lstm(self.embedding(x))  # (B, T, H)
-        return self.dense(y.flatten(1))  # (B, 1)
 
 
 def torch_step(vocab: int, emb: int, units: int, maxlen: int, batch: int) -> Callable[[], None]:
