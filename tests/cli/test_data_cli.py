@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.data.mnist_files import write_mnist
 
 
 def run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -26,7 +29,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_list_names_every_data_set(cache: Path) -> None:
     out = run("data", "list", cache=cache)
     assert out.returncode == 0
-    assert [line.split()[0] for line in out.stdout.splitlines()] == ["gospels", "imdb", "csv"]
+    assert [line.split()[0] for line in out.stdout.splitlines()] == ["gospels", "imdb", "csv", "mnist"]
 
 
 def test_show_gospels_prints_the_figures(cache: Path) -> None:
@@ -65,13 +68,15 @@ def test_export_csv_leaves_provenance_empty(cache: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["data", "show", "gospel"], r"NAME must be one of gospels, imdb, csv; got 'gospel' \(did you mean 'gospels'\?"),
+        (["data", "show", "gospel"], r"NAME must be one of gospels, imdb, csv, mnist; got 'gospel' \(did you mean 'gospels'\?"),
         (["data", "show", "gospels", "--set", "split.test_fraction=2"], r"data.split.test_fraction must be > 0 and < 1; got 2"),
         (["data", "show", "gospels", "--set", "text.maxlen=p200"], r"data.text.maxlen must be a positive integer, 'pNN'"),
         (["data", "show", "gospels", "--set", "colour=red"], r"data.colour is not a known field; got 'red'"),
         (["data", "show", "gospels", "--set", "nonsense"], r"--set must look like dotted.key=value; got 'nonsense'"),
         (["data", "show", "csv", "--path", "/nonexistent/x.csv"], r"/nonexistent/x.csv"),
         (["data", "show", "imdb", "--path", "/nonexistent/imdb"], r"/nonexistent/imdb"),
+        (["data", "show", "mnist", "--path", "/nonexistent/mnist"], r"^error: /nonexistent/mnist must be a folder holding the four MNIST IDX files"),
+        (["data", "show", "mnist", "--set", "val_fraction=-0.5"], r"data.val_fraction must be ≥ 0 and < 1; got -0.5"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(
@@ -137,3 +142,34 @@ def test_show_and_export_imdb_from_a_folder(cache: Path, tmp_path: Path) -> None
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert len(rows) == 12 and {r["split"] for r in rows} == {"train", "test"}
     assert {r["label"] for r in rows} == {"0", "1"} and rows[0]["book"] == ""
+
+
+def test_show_mnist_prints_sizes_balance_and_image_shape(cache: Path, tmp_path: Path) -> None:
+    folder = write_mnist(tmp_path / "digits")
+    out = run("data", "show", "mnist", "--path", str(folder), "--set", "val_fraction=0.25", cache=cache)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert text.startswith(f"mnist: {folder}\n")
+    assert "first training labels: 1 8 5 2 9 6 3 0 7 4" in text
+    # One row per class (ten digit columns would not fit), splits as columns: 15 train, 5 val, 10 test.
+    assert "┃ class ┃" in text and "│ total │" in text
+    assert re.search(r"│ 1\s+│\s+2 \(13\.3%\) │\s+0 \(0\.0%\) │\s+1 \(10\.0%\) │", text), text
+    assert re.search(r"│ total │\s+15 │\s+5 │\s+10 │", text), text
+    assert "images: 1 × 28 × 28 (channels × height × width), raw pixels 0–255" in text
+    assert "tokens per training text" not in text and "vocabulary" not in text
+
+
+def test_show_mnist_without_files_says_where_to_put_them(tmp_path: Path) -> None:
+    empty_cache = tmp_path / "empty-cache"
+    out = run("data", "show", "mnist", cache=empty_cache)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"error: {empty_cache / 'mnist'} must hold the four MNIST IDX files" in out.stderr
+    assert f"in {empty_cache / 'mnist'}, or pass data.path)" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_export_mnist_is_refused_and_writes_nothing(cache: Path, tmp_path: Path) -> None:
+    folder = write_mnist(tmp_path / "digits")
+    target = tmp_path / "out.csv"
+    out = run("data", "export", "mnist", str(target), "--path", str(folder), cache=cache)
+    assert out.returncode == 2 and not target.exists(), out.stderr
+    assert out.stderr.startswith("error: data.name must be a text data set for `data export`"), out.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sweepstat.errors import SpecError
-from sweepstat.spec import KERAS_FILTERS, DataSpec, GospelsSpec, apply_overrides, validate
+from sweepstat.spec import KERAS_FILTERS, DataSpec, GospelsSpec, MnistSpec, apply_overrides, validate
 
 
 def test_defaults_are_the_papers_and_keras() -> None:
@@ -35,7 +35,7 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"name": "mnist"}, r"data.name must be one of gospels, imdb, csv; got 'mnist' \(see .sweepstat data list.\)"),
+        ({"name": "cifar"}, r"data.name must be one of gospels, imdb, csv, mnist; got 'cifar' \(see .sweepstat data list.\)"),
         ({}, r"data.name is required; got '<missing>' \(see"),
         ({"name": "csv"}, r"data.path is required; got '<missing>' \(add it to the spec\)"),
         ({"name": "csv", "path": "a.csv", "label_column": "text"}, r"^data must name three different columns"),
@@ -46,6 +46,8 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         ({"name": "gospels", "split": {"val_fraction": 1}}, r"data.split.val_fraction must be ≥ 0 and < 1"),
         ({"name": "imdb", "skip_top": -1}, r"data.skip_top must be ≥ 0; got -1"),
         ({"name": "imdb", "books": ["Mark"]}, r"data.books is not a known field"),
+        ({"name": "mnist", "val_fraction": 1}, r"data.val_fraction must be ≥ 0 and < 1; got 1"),
+        ({"name": "mnist", "text": {"maxlen": 5}}, r"data.text is not a known field"),
     ],
 )
 def test_bad_values(raw: dict[str, object], message: str) -> None:
@@ -71,3 +73,9 @@ def test_overrides_parse_yaml_values_and_nest() -> None:
 def test_overrides_open_up_a_shorthand_name() -> None:
     raw = apply_overrides({"train": {"optimizer": "sgd"}}, ["train.optimizer.lr=0.1"])
     assert raw == {"train": {"optimizer": {"name": "sgd", "lr": 0.1}}}
+
+
+def test_mnist_spec_defaults_and_path() -> None:
+    spec = validate(DataSpec, {"name": "mnist", "path": "digits", "val_fraction": 0.1}, "data")
+    assert isinstance(spec, MnistSpec) and str(spec.path) == "digits" and spec.val_fraction == 0.1
+    assert validate(DataSpec, {"name": "mnist"}, "data") == MnistSpec(path=None, val_fraction=0.0)

@@ -22,7 +22,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a data option, e.g. --set split.seed=3 --set text.maxlen=p95"),
 ]
-PathOption = Annotated[Path | None, typer.Option("--path", help="the data file or folder (imdb, csv)")]
+PathOption = Annotated[Path | None, typer.Option("--path", help="the data file or folder (imdb, csv, mnist)")]
 
 
 def _spec(name: str, path: Path | None, sets: list[str] | None) -> DataSpec:
@@ -53,16 +53,12 @@ def _render(summary: DataSummary, console: Console) -> None:
     console.print(f"[bold]{summary.name}[/bold]: {summary.source}")
     for key, value in summary.extra.items():
         console.print(f"  {key}: {value}")
-    table = Table(title="examples per split and class", title_justify="left")
-    table.add_column("split")
-    for cname in summary.class_names:
-        table.add_column(cname, justify="right")
-    table.add_column("total", justify="right")
-    for split, counts in summary.counts.items():
-        total = sum(counts)
-        cells = [f"{n:,} ({n / total:.1%})" if total else "0" for n in counts]
-        table.add_row(split, *cells, f"{total:,}")
-    console.print(table)
+    console.print(_counts_table(summary))
+    if summary.image_shape is not None:
+        shape = " × ".join(str(d) for d in summary.image_shape)
+        mean = f"; mean pixel of the training images {summary.pixel_mean:.1f}" if summary.pixel_mean is not None else ""
+        console.print(f"images: {shape} (channels × height × width), raw pixels 0–255 (the model scales them){mean}")
+        return
     pct = ", ".join(f"{k} {v:g}" for k, v in summary.length_percentiles.items())
     console.print(f"tokens per training text (after the tokenizer, cut at the padded length): {pct}")
     console.print(
@@ -75,13 +71,40 @@ def _render(summary: DataSummary, console: Console) -> None:
             console.print(f"  - {text}", markup=False, highlight=False)
 
 
+def _counts_table(summary: DataSummary) -> Table:
+    """Examples per split and class: one row per split, or per class when there are many classes
+    (ten digit columns would not fit a terminal)."""
+
+    def cell(n: int, total: int) -> str:
+        return f"{n:,} ({n / total:.1%})" if total else "0"
+
+    table = Table(title="examples per split and class", title_justify="left")
+    if len(summary.class_names) <= 4:
+        table.add_column("split")
+        for cname in summary.class_names:
+            table.add_column(cname, justify="right")
+        table.add_column("total", justify="right")
+        for split, counts in summary.counts.items():
+            total = sum(counts)
+            table.add_row(split, *(cell(n, total) for n in counts), f"{total:,}")
+        return table
+    table.add_column("class")
+    for split in summary.counts:
+        table.add_column(split, justify="right")
+    totals = {split: sum(counts) for split, counts in summary.counts.items()}
+    for k, cname in enumerate(summary.class_names):
+        table.add_row(cname, *(cell(counts[k], totals[split]) for split, counts in summary.counts.items()))
+    table.add_row("total", *(f"{n:,}" for n in totals.values()))
+    return table
+
+
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="a data set name from `sweepstat data list`")],
     path: PathOption = None,
     set_: SetOption = None,
 ) -> None:
-    """Sizes, class balance, length percentiles, vocabulary and examples of a data set."""
+    """Sizes, class balance, length percentiles, vocabulary and examples of a data set (images: their shape)."""
 
     def go() -> None:
         spec = _spec(name, path, set_)

@@ -9,6 +9,7 @@ from sweepstat.data._csv import load_csv
 from sweepstat.data._dataset import SPLITS, TEXT_COLUMNS, PreparedData, Split, TextTable
 from sweepstat.data._gospels import build_gospels, gospels_frame, label_agreement, load_gospels
 from sweepstat.data._imdb import load_imdb
+from sweepstat.data._mnist import load_mnist
 from sweepstat.data._split import stratified_split
 from sweepstat.data._text import (
     Tokenizer,
@@ -18,18 +19,20 @@ from sweepstat.data._text import (
     summarize_lengths,
     text_to_word_sequence,
 )
-from sweepstat.spec import CsvSpec, DataSpec, GospelsSpec, ImdbSpec
+from sweepstat.spec import CsvSpec, DataSpec, GospelsSpec, ImdbSpec, MnistSpec
 
 # What `sweepstat data list` prints: name → one line.
 DATA_SETS = {
     "gospels": "sentences of Matthew, Mark and Luke (World English Bible); 1 = words of Jesus [default]",
     "imdb": "IMDB movie reviews, 25,000 train / 25,000 test; needs imdb.npz or aclImdb (see data.path)",
     "csv": "your own CSV/TSV file of text and label columns (data.path)",
+    "mnist": "MNIST handwritten digits, 28×28, 60,000 train / 10,000 test; needs the four IDX files (data.path)",
 }
 
 
 def load_table(spec: DataSpec, cache_dir: Path) -> TextTable | None:
-    """The labelled texts of a text data set with their split; None for data that is already encoded."""
+    """The labelled texts of a text data set with their split; None for data that is already encoded
+    (imdb) or not text (mnist)."""
     if isinstance(spec, GospelsSpec):
         return load_gospels(spec, cache_dir)
     if isinstance(spec, CsvSpec):
@@ -38,9 +41,12 @@ def load_table(spec: DataSpec, cache_dir: Path) -> TextTable | None:
 
 
 def prepare(spec: DataSpec, cache_dir: Path) -> PreparedData:
-    """Padded index arrays for every split, ready for a model (the tokenizer sees training rows only)."""
+    """Arrays for every split, ready for a model: padded word indices (N, T) for text (the tokenizer sees
+    training rows only), raw pixels (N, 1, 28, 28) for mnist."""
     if isinstance(spec, ImdbSpec):
         return load_imdb(spec, cache_dir)
+    if isinstance(spec, MnistSpec):
+        return load_mnist(spec, cache_dir)
     table = load_table(spec, cache_dir)
     assert table is not None  # gospels and csv always give a table
     return encode_table(table, spec.text)
@@ -62,6 +68,7 @@ __all__ = [
     "load_csv",
     "load_gospels",
     "load_imdb",
+    "load_mnist",
     "load_table",
     "pad_sequences",
     "prepare",

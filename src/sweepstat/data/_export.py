@@ -10,13 +10,14 @@ from sweepstat.data._cache import frame_to_csv_bytes, write_atomic
 from sweepstat.data._csv import load_csv
 from sweepstat.data._gospels import load_gospels
 from sweepstat.data._imdb import decoder, load_imdb
-from sweepstat.spec import CsvSpec, DataSpec, GospelsSpec
+from sweepstat.errors import DataError
+from sweepstat.spec import CsvSpec, DataSpec, GospelsSpec, MnistSpec
 
 EXPORT_COLUMNS = ("book", "chapter", "verse", "text", "label", "split")
 
 
 def export_frame(spec: DataSpec, cache_dir: Path) -> pd.DataFrame:
-    """The rows `data export` writes. ``label`` is the data set's own label: 0/1 for gospels and imdb,
+    """The rows `data export` writes (text data sets only; mnist is refused). ``label`` is the data set's own label: 0/1 for gospels and imdb,
     the label column's value for csv. IMDB texts are decoded from word indices (lower case, no
     punctuation; words outside the vocabulary show as ``<oov>``)."""
     if isinstance(spec, GospelsSpec | CsvSpec):
@@ -25,6 +26,13 @@ def export_frame(spec: DataSpec, cache_dir: Path) -> pd.DataFrame:
         if isinstance(spec, CsvSpec):
             frame["label"] = [table.class_names[k] for k in frame["label"]]
         return frame[list(EXPORT_COLUMNS)]
+    if isinstance(spec, MnistSpec):
+        raise DataError(
+            "data.name",
+            "must be a text data set for `data export`, which writes one text per row",
+            spec.name,
+            "MNIST's images are in its IDX files already; `sweepstat data show mnist` describes them",
+        )
     data = load_imdb(spec, cache_dir)
     decode = decoder(data, spec)
     rows = []

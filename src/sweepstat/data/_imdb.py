@@ -45,6 +45,7 @@ from sweepstat.data._imdb_files import (
     read_npz,
     read_ranked,
 )
+from sweepstat.data._split import validation_cut
 from sweepstat.data._text import pad_sequences, resolve_maxlen
 from sweepstat.errors import DataError, Problem, SpecError
 from sweepstat.spec import ImdbSpec
@@ -83,15 +84,7 @@ def load_imdb(spec: ImdbSpec, cache_dir: Path) -> PreparedData:
     x_val: Sequences | None = None
     y_val: np.ndarray | None = None
     if spec.val_fraction > 0:
-        n = len(x_train)
-        split_at = int(np.floor(n * (1.0 - spec.val_fraction)))
-        if split_at in (0, n):
-            raise DataError(
-                "data.val_fraction",
-                f"must leave at least one training and one validation review of the {n} training reviews",
-                spec.val_fraction,
-                "use a fraction such as 0.2, or 0 for no validation split",
-            )
+        split_at = validation_cut(len(x_train), spec.val_fraction, "review")
         x_train, x_val = x_train[:split_at], x_train[split_at:]
         y_train, y_val = y_train[:split_at], y_train[split_at:]
 

@@ -92,3 +92,20 @@ def _shares(counts: np.ndarray, fraction: float, *, keep_both: bool) -> np.ndarr
     taken = low.copy()
     taken[order[:extra]] += 1
     return taken
+
+
+def validation_cut(n: int, fraction: float, noun: str) -> int:
+    """Where Keras's ``fit(validation_split=fraction)`` cuts ``n`` examples kept in their order.
+
+    Examples ``[0, cut)`` train and ``[cut, n)`` validate, with ``cut = floor(n * (1 - fraction))``. Raises
+    DataError (on ``data.val_fraction``, ``noun`` naming one example) when either side would be empty.
+    """
+    cut = int(np.floor(n * (1.0 - fraction)))
+    if cut in (0, n):
+        raise DataError(
+            "data.val_fraction",
+            f"must leave at least one training and one validation {noun} of the {n} training {noun}s",
+            fraction,
+            "use a fraction such as 0.2, or 0 for no validation split",
+        )
+    return cut

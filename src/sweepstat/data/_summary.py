@@ -10,13 +10,18 @@ import numpy as np
 from sweepstat.data._dataset import SPLITS, PreparedData, TextTable
 from sweepstat.data._gospels import gospels_cache_path, gospels_frame, label_agreement
 from sweepstat.data._imdb import decoder
+from sweepstat.data._mnist import cache_path, find_mnist_files
 from sweepstat.data._text import PERCENTILE_METHOD
-from sweepstat.spec import DataSpec, GospelsSpec, ImdbSpec
+from sweepstat.spec import DataSpec, GospelsSpec, ImdbSpec, MnistSpec
 
 
 @dataclass(frozen=True)
 class DataSummary:
-    """What `sweepstat data show` prints about a data set, as of the given spec."""
+    """What `sweepstat data show` prints about a data set, as of the given spec.
+
+    Text data sets fill the length, vocabulary and example fields; image data sets (x of shape
+    (N, C, H, W)) leave them empty and fill ``image_shape`` (C, H, W) and ``pixel_mean`` instead.
+    """
 
     name: str
     source: str
@@ -28,6 +33,8 @@ class DataSummary:
     maxlen: int
     examples: dict[str, list[str]]  # class name → a few training texts
     extra: dict[str, str] = field(default_factory=dict)  # data-set-specific lines
+    image_shape: tuple[int, ...] | None = None  # (C, H, W) of image data, None for text
+    pixel_mean: float | None = None  # mean raw pixel value of the training images
 
 
 def _percentiles(lengths: np.ndarray) -> dict[str, float]:
@@ -48,6 +55,8 @@ def summarize(
         part = getattr(data, name)
         if part is not None:
             counts[name] = np.bincount(part.y, minlength=n_classes).astype(int).tolist()
+    if data.train.x.ndim == 4:
+        return _image_summary(spec, cache_dir, data, counts)
     # Padding is index 0 and no word gets 0, so the non-zero entries are the (possibly cut) tokens.
     lengths = (data.train.x != 0).sum(axis=1)
     examples: dict[str, list[str]] = {}
@@ -81,4 +90,30 @@ def summarize(
         maxlen=data.maxlen,
         examples=examples,
         extra=extra,
+    )
+
+
+def _image_summary(spec: DataSpec, cache_dir: Path, data: PreparedData, counts: dict[str, list[int]]) -> DataSummary:
+    """Sizes, class balance and image shape: images have no tokens, vocabulary or texts to show."""
+    extra: dict[str, str] = {}
+    source = str(getattr(spec, "path", "") or "cache folder")
+    if isinstance(spec, MnistSpec):
+        files = find_mnist_files(spec.path, cache_dir / "mnist")
+        source = str(next(iter(files.values())).parent)
+        extra["files"] = ", ".join(p.name for p in files.values())
+        extra["cache file"] = str(cache_path(files, cache_dir / "mnist"))
+    extra["first training labels"] = " ".join(data.class_names[int(k)] for k in data.train.y[:10])
+    return DataSummary(
+        name=data.name,
+        source=source,
+        class_names=data.class_names,
+        counts=counts,
+        length_percentiles={},
+        vocab_size=data.vocab_size,
+        n_train_words=0,
+        maxlen=data.maxlen,
+        examples={},
+        extra=extra,
+        image_shape=tuple(int(d) for d in data.train.x.shape[1:]),
+        pixel_mean=float(data.train.x.mean()) if data.train.x.size else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,9 @@ class ReportContent:
 
     ``table``: Table 1 (`config_table`); ``levels``: Tables 2–4 (`best_per_level`, loss and accuracy);
     ``spreads``: (loss, accuracy); ``bands``: `curve_bands` of the best configuration over its complete
-    runs (empty without one); ``lines``: `factor_lines` per (factor, metric); ``lost_runs``: the runs that
-    did not complete; ``notes``: plain statements about what could not be computed, and why.
+    runs (empty without one), per iteration when runs were evaluated within epochs, else per epoch;
+    ``lines``: `factor_lines` per (factor, metric); ``lost_runs``: the runs that did not complete;
+    ``notes``: plain statements about what could not be computed, and why.
     """
 
     meta: ReportMeta
@@ -69,7 +71,7 @@ def build_content(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta) ->
     bands = pd.DataFrame()
     if best.config_id is not None:
         complete = runs[(runs["config_id"].astype(str) == best.config_id) & (runs["state"] == COMPLETE)]
-        bands = curve_bands(curves, best.config_id, run_ids=complete["run_id"].tolist())
+        bands = curve_bands(curves, best.config_id, run_ids=complete["run_id"].tolist(), x=_curve_axis(curves))
 
     state = runs["state"].astype(str)
     totals = {
@@ -97,6 +99,15 @@ def build_content(runs: pd.DataFrame, curves: pd.DataFrame, meta: ReportMeta) ->
         notes=_notes(table, totals, best, bands, factors, meta.diverged),
         analysis=analysis,
     )
+
+
+def _curve_axis(curves: pd.DataFrame) -> Literal["epoch", "iteration"]:
+    """``iteration`` when some run was evaluated more than once within an epoch (``train.eval_every``, as
+    seed 002 evaluates every 100 iterations), so that a per-epoch curve would drop evaluations; else
+    ``epoch``."""
+    if "iteration" not in curves.columns or not {"run_id", "epoch"} <= set(curves.columns):
+        return "epoch"
+    return "iteration" if bool(curves.duplicated(["run_id", "epoch"]).any()) else "epoch"
 
 
 def _eval_is_test(curves: pd.DataFrame, runs: pd.DataFrame) -> bool:

@@ -10,6 +10,7 @@ from sweepstat.spec._data import (
     DataSpec,
     GospelsSpec,
     ImdbSpec,
+    MnistSpec,
     SplitSpec,
     TextSpec,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "DataSpec",
     "GospelsSpec",
     "ImdbSpec",
+    "MnistSpec",
     "SplitSpec",
     "TextSpec",
     "problems_from",

@@ -188,5 +188,24 @@ class CsvSpec(_Frozen):
         return self
 
 
-DataSpec = Annotated[GospelsSpec | ImdbSpec | CsvSpec, Field(discriminator="name")]
-DATA_SET_NAMES = ("gospels", "imdb", "csv")
+class MnistSpec(_Frozen):
+    """MNIST handwritten digits from the four IDX files (gzipped or not); 60,000 train / 10,000 test."""
+
+    name: Literal["mnist"] = "mnist"
+    path: Path | None = Field(
+        default=None, description="the folder holding the four IDX files; None looks in the cache folder"
+    )
+    val_fraction: float = Field(
+        default=0.0, description="share of the training images held out, the last ones (Keras)"
+    )
+
+    @field_validator("val_fraction")
+    @classmethod
+    def _val(cls, v: float) -> float:
+        if not 0 <= v < 1:
+            raise ValueError("must be ≥ 0 and < 1 | fix: use 0, or e.g. 0.1 (54,000 / 6,000 images)")
+        return v
+
+
+DataSpec = Annotated[GospelsSpec | ImdbSpec | CsvSpec | MnistSpec, Field(discriminator="name")]
+DATA_SET_NAMES = ("gospels", "imdb", "csv", "mnist")
