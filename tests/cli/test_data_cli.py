@@ -77,6 +77,8 @@ def test_export_csv_leaves_provenance_empty(cache: Path, tmp_path: Path) -> None
         (["data", "show", "imdb", "--path", "/nonexistent/imdb"], r"/nonexistent/imdb"),
         (["data", "show", "mnist", "--path", "/nonexistent/mnist"], r"^error: /nonexistent/mnist must be a folder holding the four MNIST IDX files"),
         (["data", "show", "mnist", "--set", "val_fraction=-0.5"], r"data.val_fraction must be ≥ 0 and < 1; got -0.5"),
+        (["data", "show", "gospels", "--set", "subset.train=100000"], r"^error: data.subset.train must be at most the 2,684 examples of the training split; got 100000 \(use 2684 or less"),
+        (["data", "show", "gospels", "--set", "data.subset.test=0"], r"^error: data.subset.test must be ≥ 1, or null for the whole split; got 0"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(

@@ -47,6 +47,10 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         ({"name": "imdb", "skip_top": -1}, r"data.skip_top must be ≥ 0; got -1"),
         ({"name": "imdb", "books": ["Mark"]}, r"data.books is not a known field"),
         ({"name": "mnist", "val_fraction": 1}, r"data.val_fraction must be ≥ 0 and < 1; got 1"),
+        ({"name": "imdb", "subset": {"train": 0}}, r"^data.subset.train must be ≥ 1, or null for the whole split; got 0 \(e.g. 5000\)$"),
+        ({"name": "csv", "path": "a.csv", "subset": {"tests": 5}}, r"data.subset.tests is not a known field; got 5 \(did you mean 'test'\?\)"),
+        ({"name": "mnist", "subset": {"val": 2.5}}, r"data.subset.val"),
+        ({"name": "gospels", "subset": 100}, r"data.subset"),
         ({"name": "mnist", "text": {"maxlen": 5}}, r"data.text is not a known field"),
     ],
 )
@@ -79,3 +83,14 @@ def test_mnist_spec_defaults_and_path() -> None:
     spec = validate(DataSpec, {"name": "mnist", "path": "digits", "val_fraction": 0.1}, "data")
     assert isinstance(spec, MnistSpec) and str(spec.path) == "digits" and spec.val_fraction == 0.1
     assert validate(DataSpec, {"name": "mnist"}, "data") == MnistSpec(path=None, val_fraction=0.0)
+
+
+@pytest.mark.parametrize("name", ["gospels", "imdb", "csv", "mnist"])
+def test_every_data_set_takes_a_subset_and_keeps_all_by_default(name: str) -> None:
+    raw: dict[str, object] = {"name": name} | ({"path": "a.csv"} if name == "csv" else {})
+    spec = validate(DataSpec, raw, "data")
+    assert spec.subset.is_whole and (spec.subset.train, spec.subset.val, spec.subset.test) == (None, None, None)
+    sets = ["data.subset.train=5000", "data.subset.test=null"]
+    cut = validate(DataSpec, apply_overrides(raw, sets, prefix="data"), "data")
+    assert (cut.subset.train, cut.subset.val, cut.subset.test) == (5000, None, None) and not cut.subset.is_whole
+    assert cut.model_dump(mode="json")["subset"] == {"train": 5000, "val": None, "test": None}

@@ -1,5 +1,5 @@
 """A seed-002-style study (Caffe LeNet, SGD with the ``inv`` policy, by iterations) on tiny MNIST files,
-end to end through the real command line: it trains, stores image runs and renders the report."""
+end to end through the real command line: it trains on a subset, stores image runs and renders the report."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ train:
   optimizer: {{name: sgd, lr: 0.01, momentum: 0.9, weight_decay: 0.0005}}
   lr_policy: {{name: inv, gamma: 0.001, power: 0.75}}
   batch_size: 8
-  iterations: 4
+  iterations: 6
   eval_every: 2
 search:
   grid:
@@ -38,17 +38,21 @@ workers: 1
 
 def test_a_lenet_study_on_mnist_runs_and_reports(tmp_path: Path) -> None:
     digits = write_mnist(tmp_path / "digits", n_train=40, n_test=10)
-    out = sweepstat("run", str(lenet_study(tmp_path, digits)), cwd=tmp_path)
+    # A subset from the command line: 24 of the 40 training images, so 3 batches of 8 per epoch.
+    out = sweepstat("run", str(lenet_study(tmp_path, digits)), "--set", "data.subset.train=24", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "done: 4 complete, 0 diverged, 0 failed of 4 runs; 4 trained now" in out.stdout
     folder = tmp_path / "runs" / "lenet"
     runs, curves, _ = study_tables(StudyStore.open(folder))
     assert len(runs) == 4 and set(runs["state"]) == {"COMPLETE"}
     assert runs["test_accuracy"].between(0, 1).all()
-    # 4 iterations of batch 8 on 40 images: evaluations at iterations 2 and 4, both in epoch 1.
-    assert sorted(curves.groupby("run_id")["iteration"].apply(list).iloc[0]) == [2, 4]
-    trial = StudyStore.open(folder).finished_trials()[0]
-    assert trial.user_attrs["spec"]["data"]["name"] == "mnist"
+    # 6 iterations of batch 8 on 24 images: evaluations at iterations 2, 4, 6, in epochs 1, 2, 2 (on all 40
+    # images they would fall in epochs 1, 1, 2).
+    first = curves[curves["run_id"] == curves["run_id"].min()].sort_values("iteration")
+    assert first["iteration"].tolist() == [2, 4, 6] and first["epoch"].tolist() == [1, 2, 2]
+    for trial in StudyStore.open(folder).finished_trials():  # every run keeps the data slice it trained on
+        assert trial.user_attrs["spec"]["data"]["name"] == "mnist"
+        assert trial.user_attrs["spec"]["data"]["subset"] == {"train": 24, "val": None, "test": None}
     markdown = (folder / "report" / "report.md").read_text(encoding="utf-8")
     # Evaluations within an epoch are plotted per iteration, not collapsed into one point per epoch.
     assert "Figure 1. Loss per iteration, best configuration" in markdown

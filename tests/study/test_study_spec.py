@@ -92,3 +92,30 @@ def test_file_problems(tmp_path: Path) -> None:
         load_spec(write(tmp_path, "name: x\ndata: {name: gospels\nmodel: [\n"))
     with pytest.raises(SpecError, match=r"must be a YAML mapping of sections; got 'list'"):
         load_spec(write(tmp_path, "- a\n- b\n"))
+
+
+def test_the_hash_of_existing_studies_is_unchanged_by_the_subset_field() -> None:
+    """Hashes of the example studies before data.subset existed: a study that cuts nothing keeps its hash,
+    so upgrading sweepstat never refuses to continue it."""
+    assert spec_hash(load_spec(ROOT / "studies" / "demo.yaml")[0]) == "cf1b82ab26289ead"
+    assert spec_hash(load_spec(ROOT / "studies" / "paper-rnn.yaml")[0]) == "17a852ad2523f831"
+
+
+def test_a_subset_is_part_of_the_study_and_set_from_the_command_line(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    whole, _, _ = load_spec(path)
+    explicit_all, _, _ = load_spec(path, ["data.subset.train=null"])
+    assert spec_hash(explicit_all) == spec_hash(whole)
+    cut, configs, raw = load_spec(path, ["data.subset.train=500"])
+    assert cut.data.subset.train == 500 and configs[0].data.subset.train == 500
+    assert raw["data"]["subset"] == {"train": 500}  # the study's stored copy has it
+    assert spec_hash(cut) != spec_hash(whole)
+    with pytest.raises(SpecError, match=r"data.subset.train must be ≥ 1"):
+        load_spec(path, ["data.subset.train=0"])
+
+
+def test_data_errors_in_a_study_file_carry_the_path_the_user_wrote(tmp_path: Path) -> None:
+    text = BASE.replace("data: {name: gospels}", "data: {name: gospels, min_words: 0, subset: {test: 0}}")
+    with pytest.raises(SpecError) as info:
+        load_spec(write(tmp_path, text))
+    assert [p.where for p in info.value.problems] == ["data.min_words", "data.subset.test"]

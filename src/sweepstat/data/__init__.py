@@ -11,6 +11,7 @@ from sweepstat.data._gospels import build_gospels, gospels_frame, label_agreemen
 from sweepstat.data._imdb import load_imdb
 from sweepstat.data._mnist import load_mnist
 from sweepstat.data._split import stratified_split
+from sweepstat.data._subset import subset_frame, take_subset
 from sweepstat.data._text import (
     Tokenizer,
     encode_table,
@@ -42,14 +43,16 @@ def load_table(spec: DataSpec, cache_dir: Path) -> TextTable | None:
 
 def prepare(spec: DataSpec, cache_dir: Path) -> PreparedData:
     """Arrays for every split, ready for a model: padded word indices (N, T) for text (the tokenizer sees
-    training rows only), raw pixels (N, 1, 28, 28) for mnist."""
+    training rows only), raw pixels (N, 1, 28, 28) for mnist; then ``spec.subset`` keeps the first N
+    examples of each split (everything fitted on the data is fitted on all of it: see ``_subset``)."""
     if isinstance(spec, ImdbSpec):
-        return load_imdb(spec, cache_dir)
-    if isinstance(spec, MnistSpec):
-        return load_mnist(spec, cache_dir)
-    table = load_table(spec, cache_dir)
-    assert table is not None  # gospels and csv always give a table
-    return encode_table(table, spec.text)
+        data = load_imdb(spec, cache_dir)
+    elif isinstance(spec, MnistSpec):
+        data = load_mnist(spec, cache_dir)
+    else:
+        table = load_gospels(spec, cache_dir) if isinstance(spec, GospelsSpec) else load_csv(spec)
+        data = encode_table(table, spec.text)
+    return take_subset(data, spec.subset)
 
 
 __all__ = [
@@ -74,6 +77,8 @@ __all__ = [
     "prepare",
     "resolve_maxlen",
     "stratified_split",
+    "subset_frame",
     "summarize_lengths",
+    "take_subset",
     "text_to_word_sequence",
 ]

@@ -11,6 +11,7 @@ from sweepstat.data._dataset import SPLITS, PreparedData, TextTable
 from sweepstat.data._gospels import gospels_cache_path, gospels_frame, label_agreement
 from sweepstat.data._imdb import decoder
 from sweepstat.data._mnist import cache_path, find_mnist_files
+from sweepstat.data._subset import subset_frame
 from sweepstat.data._text import PERCENTILE_METHOD
 from sweepstat.spec import DataSpec, GospelsSpec, ImdbSpec, MnistSpec
 
@@ -62,7 +63,8 @@ def summarize(
     examples: dict[str, list[str]] = {}
     rng = np.random.default_rng(0)
     if table is not None:
-        train = table.part("train")
+        frame = subset_frame(table.frame, spec.subset)
+        train = frame[frame["split"] == "train"]
         for k, cname in enumerate(data.class_names):
             texts = train.loc[train["label"] == k, "text"].to_numpy()
             pick = rng.choice(len(texts), size=min(n_examples, len(texts)), replace=False)
@@ -73,7 +75,7 @@ def summarize(
             rows = np.flatnonzero(data.train.y == k)
             pick = rng.choice(rows, size=min(n_examples, len(rows)), replace=False)
             examples[cname] = [decode(data.train.x[r])[:300] for r in sorted(pick)]
-    extra = {}
+    extra = _subset_line(spec)
     if isinstance(spec, GospelsSpec):
         frame = gospels_frame(spec, cache_dir)
         extra["cache file"] = str(gospels_cache_path(spec, cache_dir))
@@ -95,7 +97,7 @@ def summarize(
 
 def _image_summary(spec: DataSpec, cache_dir: Path, data: PreparedData, counts: dict[str, list[int]]) -> DataSummary:
     """Sizes, class balance and image shape: images have no tokens, vocabulary or texts to show."""
-    extra: dict[str, str] = {}
+    extra = _subset_line(spec)
     source = str(getattr(spec, "path", "") or "cache folder")
     if isinstance(spec, MnistSpec):
         files = find_mnist_files(spec.path, cache_dir / "mnist")
@@ -117,3 +119,12 @@ def _image_summary(spec: DataSpec, cache_dir: Path, data: PreparedData, counts: 
         image_shape=tuple(int(d) for d in data.train.x.shape[1:]),
         pixel_mean=float(data.train.x.mean()) if data.train.x.size else None,
     )
+
+
+def _subset_line(spec: DataSpec) -> dict[str, str]:
+    """``{"subset": "first 5,000 of train"}`` when ``data.subset`` cuts a split, else nothing."""
+    cuts = [f"first {n:,} of {split}" for split in SPLITS if (n := getattr(spec.subset, split)) is not None]
+    if not cuts:
+        return {}
+    fitted = "" if isinstance(spec, MnistSpec) else " (vocabulary and padded length fitted on the whole data set)"
+    return {"subset": ", ".join(cuts) + fitted}

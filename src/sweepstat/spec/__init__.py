@@ -12,6 +12,7 @@ from sweepstat.spec._data import (
     ImdbSpec,
     MnistSpec,
     SplitSpec,
+    SubsetSpec,
     TextSpec,
 )
 from sweepstat.spec._model import (
@@ -74,6 +75,7 @@ __all__ = [
     "ImdbSpec",
     "MnistSpec",
     "SplitSpec",
+    "SubsetSpec",
     "TextSpec",
     "problems_from",
     "validate",

@@ -91,6 +91,33 @@ class SplitSpec(_Frozen):
         return v
 
 
+class SubsetSpec(_Frozen):
+    """Keep only the first N examples of a split (null keeps the whole split), for pilot studies.
+
+    Taken after the data set's own order, split and encoding: IMDB's first N are those after
+    ``load_data``'s seeded shuffle (a random sample); gospels' and csv's are the first N of the split in
+    book or file order (not a random sample). The vocabulary, the ``num_words`` ranking, a percentile
+    ``maxlen`` and the validation split stay those of the full data set. A number larger than the split
+    is an error.
+    """
+
+    train: int | None = None
+    val: int | None = None
+    test: int | None = None
+
+    @field_validator("train", "val", "test")
+    @classmethod
+    def _count(cls, v: int | None) -> int | None:
+        if v is not None and v < 1:
+            raise ValueError("must be ≥ 1, or null for the whole split | fix: e.g. 5000")
+        return v
+
+    @property
+    def is_whole(self) -> bool:
+        """True when no split is cut (the default)."""
+        return self.train is None and self.val is None and self.test is None
+
+
 class GospelsSpec(_Frozen):
     """Sentences of Matthew, Mark and Luke (World English Bible); label 1 = words of Jesus."""
 
@@ -106,6 +133,7 @@ class GospelsSpec(_Frozen):
     )
     split: SplitSpec = SplitSpec()
     text: TextSpec = TextSpec()
+    subset: SubsetSpec = SubsetSpec()
 
     @field_validator("books")
     @classmethod
@@ -138,6 +166,7 @@ class ImdbSpec(_Frozen):
     shuffle_seed: int = Field(default=113, description="load_data's own shuffle seed")
     val_fraction: float = Field(default=0.0, description="share of the training part held out")
     text: TextSpec = TextSpec()
+    subset: SubsetSpec = SubsetSpec()
 
     @field_validator("skip_top", "index_from")
     @classmethod
@@ -174,6 +203,7 @@ class CsvSpec(_Frozen):
     sep: str | None = Field(default=None, description="None: tab for .tsv/.tab files, else comma")
     split: SplitSpec = SplitSpec()
     text: TextSpec = TextSpec()
+    subset: SubsetSpec = SubsetSpec()
 
     @model_validator(mode="after")
     def _columns(self) -> CsvSpec:
@@ -198,6 +228,7 @@ class MnistSpec(_Frozen):
     val_fraction: float = Field(
         default=0.0, description="share of the training images held out, the last ones (Keras)"
     )
+    subset: SubsetSpec = SubsetSpec()
 
     @field_validator("val_fraction")
     @classmethod

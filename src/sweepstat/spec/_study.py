@@ -237,9 +237,12 @@ def _canonical(value: Any) -> str:
 def spec_hash(spec: StudySpec) -> str:
     """The hash that identifies a study: everything that changes which runs exist or what they compute.
 
-    Name, description, storage, workers, replicas and the aggregate (a reporting choice) are left out.
+    Name, description, storage, workers, replicas and the aggregate (a reporting choice) are left out, and
+    so is ``data.subset`` when it cuts nothing, so that studies created before it existed keep their hash.
     """
     keep = spec.model_dump(mode="json", include={"data", "model", "train", "search", "seeds", "objective"})
+    if spec.data.subset.is_whole:
+        del keep["data"]["subset"]
     return hashlib.sha256(_canonical(keep).encode()).hexdigest()[:16]
 
 

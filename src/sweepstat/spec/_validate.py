@@ -8,6 +8,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sweepstat.errors import Problem, SpecError
+from sweepstat.spec._data import DATA_SET_NAMES
 
 _MISSING = "<missing>"
 
@@ -53,6 +54,8 @@ def problems_from(
         loc = tuple(e["loc"])
         if tag is not None and loc and loc[0] == tag:
             loc = loc[1:]
+        # Inside a study, the data section's tag follows "data" ("data.gospels.min_words"); drop it too.
+        loc = tuple(p for i, p in enumerate(loc) if not (i and loc[i - 1] == "data" and p in DATA_SET_NAMES))
         kind = e["type"]
         got = e.get("input", _MISSING)
         msg = e["msg"]
