@@ -135,21 +135,22 @@ def _importance_figure(content: ReportContent, number: int) -> Figure:
     fig = MplFigure(figsize=(6.4, 0.6 + 0.55 * len(factors) + 0.8), layout="constrained", dpi=DPI)
     ax = fig.add_subplot()
     y = list(range(len(factors)))
-    anova, low, high, fanova = [], [], [], []
+    anova, middle, half, fanova = [], [], [], []
     for f in factors:
         term = a.anova.term(f)
         iv = term.between_share if term else None
         v = iv.value if iv and iv.value is not None else 0.0
         anova.append(100 * v)
-        low.append(100 * (v - iv.low) if iv and iv.low is not None else 0.0)
-        high.append(100 * (iv.high - v) if iv and iv.high is not None else 0.0)
+        # The interval is drawn from its own ends, around its middle: a bootstrap interval need not hold
+        # the estimate (and at 100 % it may miss it by a rounding error), which errorbar around v refuses.
+        lo, hi = (iv.low, iv.high) if iv and iv.low is not None and iv.high is not None else (v, v)
+        middle.append(100 * (lo + hi) / 2)
+        half.append(100 * (hi - lo) / 2)
         fanova.append(100 * a.fanova.importance.get(f, 0.0))
     ax.barh(
         [i - 0.2 for i in y], anova, height=0.38, color="tab:blue", label="ANOVA (share of between-config SS)"
     )
-    ax.errorbar(
-        anova, [i - 0.2 for i in y], xerr=[low, high], fmt="none", ecolor="black", capsize=3, linewidth=1
-    )
+    ax.errorbar(middle, [i - 0.2 for i in y], xerr=half, fmt="none", ecolor="black", capsize=3, linewidth=1)
     ax.barh([i + 0.2 for i in y], fanova, height=0.38, color="tab:orange", label="fANOVA (Optuna)")
     ax.set_yticks(y, factors)
     ax.invert_yaxis()
