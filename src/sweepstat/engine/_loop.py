@@ -30,7 +30,7 @@ from sweepstat.engine._memory import peak_gpu_bytes, peak_rss_bytes, reset_peak_
 from sweepstat.engine._optimizers import build_optimizer, clip_gradients
 from sweepstat.engine._records import EpochRecord, RunResult, RunState
 from sweepstat.engine._schedule import lr_factor
-from sweepstat.models import ReplicatedModel
+from sweepstat.models import Embedding, ReplicatedModel
 from sweepstat.spec._train import ConstantPolicy, TrainSpec
 
 # on_progress(iterations_done, iterations_total), called after every evaluation.
@@ -75,6 +75,9 @@ class _Group:
         model.to(device).train()
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = build_optimizer(spec.optimizer, self.params)
+        for module in model.modules():  # tables updated row-wise are brought up to date before a lookup
+            if isinstance(module, Embedding) and module.weight.requires_grad:
+                module.row_hook = self.optimizer.row_hook(module.weight)
         self.lr_base = torch.tensor(self.base_lrs, dtype=self.params[0].dtype, device=device)  # (R,)
         self.early = (
             [ReplicaEarlyStopping(spec.early_stopping, self.params, r) for r in range(model.n_replicas)]
@@ -166,6 +169,7 @@ class _Group:
         n_correct: torch.Tensor,
         bad_at: torch.Tensor,
     ) -> None:
+        self.optimizer.flush()  # every parameter up to date before evaluation and early-stopping snapshots
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         t_trained = time.perf_counter()
@@ -222,6 +226,7 @@ class _Group:
     def _finish(self, r: int) -> None:
         """Replica r ends well: best weights back if early stopping keeps them, then frozen."""
         self.states[r] = RunState.COMPLETE
+        self.optimizer.flush()
         if self.early is not None and self.early[r].restore():
             self.final_index[r] = self.early[r].best_index
         self.freeze(r)
@@ -307,4 +312,8 @@ def train_group(
         group.run()
     except Exception as err:  # failures are data (STYLE.md); KeyboardInterrupt is not an Exception
         return group.results(err)
+    finally:
+        for module in model.modules():  # the optimizer's hooks end with the training
+            if isinstance(module, Embedding):
+                module.row_hook = None
     return group.results()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +25,9 @@ class Embedding(nn.Module):
         self.dim = dim
         self.mask_zero = mask_zero
         self.weight = nn.Parameter(uniform((vocab_size, dim), gens))  # (R, V, E)
+        # Called with the row ids (r·V + i of the table as (R·V, E)) about to be read, so that an optimizer
+        # that updates rows lazily can bring them up to date first (engine/_optimizers.py); set by the engine.
+        self.row_hook: Callable[[torch.Tensor], None] | None = None
 
     @property
     def n_replicas(self) -> int:
@@ -39,7 +42,10 @@ class Embedding(nn.Module):
         # silently read the next replica's table, so bounds are checked (asynchronously on CUDA, no sync).
         torch._assert_async(((idx >= 0) & (idx < vocab)).all(), "token index outside [0, vocab_size)")
         offsets = torch.arange(n_rep, device=idx.device).mul_(vocab).view(n_rep, *([1] * (idx.dim() - 1)))
-        return F.embedding(idx + offsets, self.weight.view(n_rep * vocab, dim))  # (R, ..., E)
+        ids = idx + offsets
+        if self.row_hook is not None:
+            self.row_hook(ids.reshape(-1))
+        return F.embedding(ids, self.weight.view(n_rep * vocab, dim))  # (R, ..., E)
 
     def mask(self, idx: torch.Tensor) -> torch.Tensor | None:
         """Keras ``compute_mask``: True where the index is not 0, or None without ``mask_zero``."""

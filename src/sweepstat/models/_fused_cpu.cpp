@@ -1,5 +1,5 @@
-// CPU time loops of the fused recurrence: per step one batched matmul (ATen's baddbmm, over all replicas)
-// and one elementwise pass per replica in C++.
+// CPU time loops of the fused recurrence: per step and replica one small matrix product (addmm_small below)
+// and one elementwise pass, in C++.
 //
 // The Python loops (models/_fused_loops.py; read those first) issue 5-7 small ATen ops per step; at the
 // seed-000 size (B·H = 512 values per replica) their dispatch overhead is nearly the whole cost. Here each
@@ -14,7 +14,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "_native_simd.h"  // copied beside this file by _native.py
 
 namespace {
 
@@ -65,18 +72,114 @@ inline T lerp(T start, T end, T w) {
   return w < T(0.5) ? start + w * (end - start) : end - (end - start) * (T(1) - w);
 }
 
+// z (B, N) = x (B, N) + h (B, K)·u (K, N) for one replica, all row-major and contiguous; z may be x.
+// The recurrent matmuls are tiny (seed 000: 32 × 16 × 64), so a library GEMM's call overhead (and ATen's
+// dispatch around it) would cost more than the arithmetic. Every element is x + Σ_k h·u summed in k order
+// with fused multiply-adds, in both versions below, so they give the same bits: a portable loop, and for
+// float32 on x86-64 CPUs with AVX2 and FMA a register-blocked one (4 rows × 16 columns of accumulators),
+// chosen at run time.
+template <typename T>
+SIMD_CLONES void addmm_rows(T* __restrict__ z, const T* x, const T* __restrict__ h, const T* __restrict__ u,
+                            int64_t n_b, int64_t n_k, int64_t n) {
+  for (int64_t b = 0; b < n_b; ++b) {
+    T* __restrict__ zr = z + b * n;
+    const T* xr = x + b * n;
+    for (int64_t j = 0; j < n; ++j) zr[j] = xr[j];
+    for (int64_t k = 0; k < n_k; ++k) {
+      const T hv = h[b * n_k + k];
+      const T* __restrict__ ur = u + k * n;
+      for (int64_t j = 0; j < n; ++j) zr[j] = std::fma(hv, ur[j], zr[j]);
+    }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SWEEPSTAT_AVX2 1
+__attribute__((target("avx2,fma"))) void addmm_avx2(float* z, const float* x, const float* h, const float* u,
+                                                    int64_t n_b, int64_t n_k, int64_t n) {
+  int64_t b = 0;
+  for (; b + 4 <= n_b; b += 4) {
+    const float *h0 = h + b * n_k, *h1 = h0 + n_k, *h2 = h1 + n_k, *h3 = h2 + n_k;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const float* xb = x + b * n + j;
+      __m256 a00 = _mm256_loadu_ps(xb), a01 = _mm256_loadu_ps(xb + 8);
+      __m256 a10 = _mm256_loadu_ps(xb + n), a11 = _mm256_loadu_ps(xb + n + 8);
+      __m256 a20 = _mm256_loadu_ps(xb + 2 * n), a21 = _mm256_loadu_ps(xb + 2 * n + 8);
+      __m256 a30 = _mm256_loadu_ps(xb + 3 * n), a31 = _mm256_loadu_ps(xb + 3 * n + 8);
+      const float* uk = u + j;
+      for (int64_t k = 0; k < n_k; ++k, uk += n) {
+        const __m256 u0 = _mm256_loadu_ps(uk), u1 = _mm256_loadu_ps(uk + 8);
+        __m256 hv = _mm256_broadcast_ss(h0 + k);
+        a00 = _mm256_fmadd_ps(hv, u0, a00);
+        a01 = _mm256_fmadd_ps(hv, u1, a01);
+        hv = _mm256_broadcast_ss(h1 + k);
+        a10 = _mm256_fmadd_ps(hv, u0, a10);
+        a11 = _mm256_fmadd_ps(hv, u1, a11);
+        hv = _mm256_broadcast_ss(h2 + k);
+        a20 = _mm256_fmadd_ps(hv, u0, a20);
+        a21 = _mm256_fmadd_ps(hv, u1, a21);
+        hv = _mm256_broadcast_ss(h3 + k);
+        a30 = _mm256_fmadd_ps(hv, u0, a30);
+        a31 = _mm256_fmadd_ps(hv, u1, a31);
+      }
+      float* zb = z + b * n + j;
+      _mm256_storeu_ps(zb, a00);
+      _mm256_storeu_ps(zb + 8, a01);
+      _mm256_storeu_ps(zb + n, a10);
+      _mm256_storeu_ps(zb + n + 8, a11);
+      _mm256_storeu_ps(zb + 2 * n, a20);
+      _mm256_storeu_ps(zb + 2 * n + 8, a21);
+      _mm256_storeu_ps(zb + 3 * n, a30);
+      _mm256_storeu_ps(zb + 3 * n + 8, a31);
+    }
+    for (; j + 8 <= n; j += 8) {
+      const float* xb = x + b * n + j;
+      __m256 a0 = _mm256_loadu_ps(xb), a1 = _mm256_loadu_ps(xb + n);
+      __m256 a2 = _mm256_loadu_ps(xb + 2 * n), a3 = _mm256_loadu_ps(xb + 3 * n);
+      const float* uk = u + j;
+      for (int64_t k = 0; k < n_k; ++k, uk += n) {
+        const __m256 u0 = _mm256_loadu_ps(uk);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(h0 + k), u0, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(h1 + k), u0, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(h2 + k), u0, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(h3 + k), u0, a3);
+      }
+      float* zb = z + b * n + j;
+      _mm256_storeu_ps(zb, a0);
+      _mm256_storeu_ps(zb + n, a1);
+      _mm256_storeu_ps(zb + 2 * n, a2);
+      _mm256_storeu_ps(zb + 3 * n, a3);
+    }
+    for (; j < n; ++j) {  // columns left over
+      for (int64_t i = 0; i < 4; ++i) {
+        float a = x[(b + i) * n + j];
+        for (int64_t k = 0; k < n_k; ++k) a = std::fma(h[(b + i) * n_k + k], u[k * n + j], a);
+        z[(b + i) * n + j] = a;
+      }
+    }
+  }
+  if (b < n_b) addmm_rows(z + b * n, x + b * n, h + b * n_k, u, n_b - b, n_k, n);  // rows left over
+}
+
+const bool kHasAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+
+template <typename T>
+void addmm_small(T* z, const T* x, const T* h, const T* u, int64_t n_b, int64_t n_k, int64_t n) {
+#ifdef SWEEPSTAT_AVX2
+  if constexpr (std::is_same_v<T, float>) {
+    if (kHasAvx2Fma) {
+      addmm_avx2(z, x, h, u, n_b, n_k, n);
+      return;
+    }
+  }
+#endif
+  addmm_rows(z, x, h, u, n_b, n_k, n);
+}
+
 // --- one step of one replica: B rows of H units; the inner loops vectorise ---------------------------
-// Gate arrays have rows of G·H (gate k at k·H), state arrays rows of H. With GCC / Clang on x86-64 each
-// function is compiled for SSE2, AVX2 and AVX-512 and picked at load time; the build uses
-// -ffp-contract=off (no FMA contraction), so all versions compute the same bits.
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
-#endif
-#ifndef SIMD_CLONES
-#define SIMD_CLONES
-#endif
+// Gate arrays have rows of G·H (gate k at k·H), state arrays rows of H. SIMD_CLONES: _native_simd.h.
 
 // h1 = tanh(z), da = dh·(1 − h1²).
 template <typename T>
@@ -190,28 +293,39 @@ void check(std::initializer_list<const Tensor*> ts) {
   }
 }
 
-// dh (R, B, H) = dy[:, t] + da[:, t_next]·Uᵀ, the gradient reaching the state after step t.
-void incoming(Tensor& dh, const Tensor& dy, const Tensor& u_t, const Tensor& da, int64_t t, int64_t t_next) {
+// dh (B, H) = dy[r, t] + da[r, t_next]·Uᵀ, replica r's gradient reaching the state after step t.
+template <typename T>
+void incoming(T* dh, const Tensor& dy, const Tensor& u_t, const Tensor& da, int64_t r, int64_t t, int64_t t_next) {
+  const int64_t n_t = dy.size(1), n_b = dy.size(2), units = dy.size(3), gh = da.size(3);
+  const T* dyp = dy.data_ptr<T>() + (r * n_t + t) * n_b * units;
   if (t_next < 0) {
-    dh.copy_(dy.select(1, t));
+    std::memcpy(dh, dyp, sizeof(T) * n_b * units);
   } else {
-    at::baddbmm_out(dh, dy.select(1, t), da.select(1, t_next), u_t);
+    const T* dap = da.data_ptr<T>() + (r * n_t + t_next) * n_b * gh;
+    addmm_small(dh, dyp, dap, u_t.data_ptr<T>() + r * gh * units, n_b, gh, units);
   }
+}
+
+// z (B, G·H) = xw[r, t] + hbuf[r, slot]·U, replica r's pre-activations at step t.
+template <typename T>
+void preactivation(T* z, const Tensor& xw, const Tensor& hbuf, const Tensor& u, int64_t r, int64_t t, int64_t slot) {
+  const int64_t n_t = xw.size(1), n_b = xw.size(2), gh = xw.size(3), units = hbuf.size(3);
+  addmm_small(z, xw.data_ptr<T>() + (r * n_t + t) * n_b * gh, hbuf.data_ptr<T>() + (r * (n_t + 1) + slot) * n_b * units,
+              u.data_ptr<T>() + r * units * gh, n_b, units, gh);
 }
 
 void simple_rnn_forward(const Tensor& xw, const Tensor& u, Tensor hbuf, bool reverse) {
   check({&xw, &u, &hbuf});
   const Layout l = layout(xw, hbuf, reverse);
   const int64_t nh = l.n_b * l.units, s1 = l.n_t + 1;
-  Tensor z = at::empty({l.n_rep, l.n_b, l.units}, xw.options());
+  Tensor z = at::empty({l.n_b, l.units}, xw.options());  // one replica's pre-activations
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "simple_rnn_forward", [&] {
-    scalar_t* h = hbuf.data_ptr<scalar_t>();
+    scalar_t *h = hbuf.data_ptr<scalar_t>(), *zp = z.data_ptr<scalar_t>();
     for (int64_t k = 0; k < l.n_t; ++k) {
       const int64_t t = l.time(k);
-      at::baddbmm_out(z, xw.select(1, t), hbuf.select(1, l.before(t)), u);
-      const scalar_t* zp = z.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
-        simple_rnn_cell(zp + r * nh, h + l.at(r, l.after(t), s1, l.units), nh);
+        preactivation(zp, xw, hbuf, u, r, t, l.before(t));
+        simple_rnn_cell(zp, h + l.at(r, l.after(t), s1, l.units), nh);
       }
     }
   });
@@ -225,13 +339,12 @@ Tensor simple_rnn_backward(const Tensor& dy, const Tensor& u_t, const Tensor& hb
   Tensor dh = at::empty({l.n_rep, l.n_b, l.units}, dy.options());
   AT_DISPATCH_FLOATING_TYPES(dy.scalar_type(), "simple_rnn_backward", [&] {
     const scalar_t* h = hbuf.data_ptr<scalar_t>();
-    scalar_t* d = da.data_ptr<scalar_t>();
+    scalar_t *d = da.data_ptr<scalar_t>(), *dhp = dh.data_ptr<scalar_t>();
     int64_t t_next = -1;
     for (int64_t k = l.n_t - 1; k >= 0; --k) {
       const int64_t t = l.time(k);
-      incoming(dh, dy, u_t, da, t, t_next);
-      const scalar_t* dhp = dh.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
+        incoming(dhp + r * nh, dy, u_t, da, r, t, t_next);
         simple_rnn_cell_grad(dhp + r * nh, h + l.at(r, l.after(t), s1, l.units), d + l.at(r, t, l.n_t, l.units), nh);
       }
       t_next = t;
@@ -245,16 +358,15 @@ void lstm_forward(const Tensor& xw, const Tensor& u, Tensor hbuf, Tensor cbuf, T
   check({&xw, &u, &hbuf, &cbuf, &gates, &tanh_c});
   const Layout l = layout(xw, hbuf, reverse);
   const int64_t H = l.units, s1 = l.n_t + 1;
-  Tensor z = at::empty({l.n_rep, l.n_b, 4 * H}, xw.options());
+  Tensor z = at::empty({l.n_b, 4 * H}, xw.options());  // one replica's pre-activations
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "lstm_forward", [&] {
-    scalar_t *h = hbuf.data_ptr<scalar_t>(), *c = cbuf.data_ptr<scalar_t>();
+    scalar_t *h = hbuf.data_ptr<scalar_t>(), *c = cbuf.data_ptr<scalar_t>(), *zp = z.data_ptr<scalar_t>();
     scalar_t *act = gates.data_ptr<scalar_t>(), *tc = tanh_c.data_ptr<scalar_t>();
     for (int64_t k = 0; k < l.n_t; ++k) {
       const int64_t t = l.time(k), t0 = l.before(t), t1 = l.after(t);
-      at::baddbmm_out(z, xw.select(1, t), hbuf.select(1, t0), u);
-      const scalar_t* zp = z.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
-        lstm_cell(zp + r * l.n_b * 4 * H, act + l.at(r, t, l.n_t, 4 * H), c + l.at(r, t0, s1, H),
+        preactivation(zp, xw, hbuf, u, r, t, t0);
+        lstm_cell(zp, act + l.at(r, t, l.n_t, 4 * H), c + l.at(r, t0, s1, H),
                   c + l.at(r, t1, s1, H), tc + l.at(r, t, l.n_t, H), h + l.at(r, t1, s1, H), l.n_b, H);
       }
     }
@@ -272,13 +384,12 @@ Tensor lstm_backward(const Tensor& dy, const Tensor& u_t, const Tensor& hbuf, co
   AT_DISPATCH_FLOATING_TYPES(dy.scalar_type(), "lstm_backward", [&] {
     const scalar_t *c = cbuf.data_ptr<scalar_t>(), *act = gates.data_ptr<scalar_t>();
     const scalar_t* tc = tanh_c.data_ptr<scalar_t>();
-    scalar_t *d = da.data_ptr<scalar_t>(), *dcp = dc.data_ptr<scalar_t>();
+    scalar_t *d = da.data_ptr<scalar_t>(), *dcp = dc.data_ptr<scalar_t>(), *dhp = dh.data_ptr<scalar_t>();
     int64_t t_next = -1;
     for (int64_t k = l.n_t - 1; k >= 0; --k) {
       const int64_t t = l.time(k), tn = t_next >= 0 ? t_next : t;  // tn's f meets dc = 0 at first
-      incoming(dh, dy, u_t, da, t, t_next);
-      const scalar_t* dhp = dh.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
+        incoming(dhp + r * l.n_b * H, dy, u_t, da, r, t, t_next);
         lstm_cell_grad(act + l.at(r, t, l.n_t, 4 * H), act + l.at(r, tn, l.n_t, 4 * H), c + l.at(r, l.before(t), s1, H),
                        tc + l.at(r, t, l.n_t, H), dhp + r * l.n_b * H, dcp + r * l.n_b * H,
                        d + l.at(r, t, l.n_t, 4 * H), l.n_b, H);
@@ -294,18 +405,18 @@ void gru_forward(const Tensor& xw, const Tensor& x_h, const Tensor& u, Tensor hb
   check({&xw, &x_h, &u, &hbuf, &zr, &hh, &a_h});
   const Layout l = layout(xw, hbuf, reverse);
   const int64_t H = l.units, s1 = l.n_t + 1;
-  Tensor z = at::empty({l.n_rep, l.n_b, 3 * H}, xw.options());
+  Tensor z = at::empty({l.n_b, 3 * H}, xw.options());  // one replica's pre-activations
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "gru_forward", [&] {
     const scalar_t* xh = x_h.data_ptr<scalar_t>();
+    scalar_t* zp = z.data_ptr<scalar_t>();
     scalar_t *h = hbuf.data_ptr<scalar_t>(), *zrp = zr.data_ptr<scalar_t>();
     scalar_t *cand = hh.data_ptr<scalar_t>(), *ah = a_h.data_ptr<scalar_t>();
     for (int64_t k = 0; k < l.n_t; ++k) {
       const int64_t t = l.time(k), t0 = l.before(t), t1 = l.after(t);
-      at::baddbmm_out(z, xw.select(1, t), hbuf.select(1, t0), u);
-      const scalar_t* zp = z.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
         const int64_t o = l.at(r, t, l.n_t, H);
-        gru_cell(zp + r * l.n_b * 3 * H, xh + o, h + l.at(r, t0, s1, H), zrp + l.at(r, t, l.n_t, 2 * H), cand + o,
+        preactivation(zp, xw, hbuf, u, r, t, t0);
+        gru_cell(zp, xh + o, h + l.at(r, t0, s1, H), zrp + l.at(r, t, l.n_t, 2 * H), cand + o,
                  ah + o, h + l.at(r, t1, s1, H), l.n_b, H);
       }
     }
@@ -325,13 +436,13 @@ std::vector<Tensor> gru_backward(const Tensor& dy, const Tensor& u_t, const Tens
     const scalar_t *h = hbuf.data_ptr<scalar_t>(), *zrp = zr.data_ptr<scalar_t>();
     const scalar_t *cand = hh.data_ptr<scalar_t>(), *ah = a_h.data_ptr<scalar_t>();
     scalar_t *d = da.data_ptr<scalar_t>(), *dc = d_cand.data_ptr<scalar_t>(), *dfull = dh_full.data_ptr<scalar_t>();
+    scalar_t* dhp = dh.data_ptr<scalar_t>();
     int64_t t_next = -1;
     for (int64_t k = l.n_t - 1; k >= 0; --k) {
       const int64_t t = l.time(k), tn = t_next >= 0 ? t_next : t;  // tn's z meets dh_full = 0 at first
-      incoming(dh, dy, u_t, da, t, t_next);
-      const scalar_t* dhp = dh.data_ptr<scalar_t>();
       for (int64_t r = 0; r < l.n_rep; ++r) {
         const int64_t o = l.at(r, t, l.n_t, H);
+        incoming(dhp + r * l.n_b * H, dy, u_t, da, r, t, t_next);
         gru_cell_grad(zrp + l.at(r, t, l.n_t, 2 * H), zrp + l.at(r, tn, l.n_t, 2 * H), cand + o, ah + o,
                       h + l.at(r, l.before(t), s1, H), dhp + r * l.n_b * H, dfull + r * l.n_b * H,
                       d + l.at(r, t, l.n_t, 3 * H), dc + o, l.n_b, H);
@@ -344,7 +455,7 @@ std::vector<Tensor> gru_backward(const Tensor& dy, const Tensor& u_t, const Tens
 
 }  // namespace
 
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+void register_recurrence(pybind11::module_& m) {
   m.def("simple_rnn_forward", &simple_rnn_forward);
   m.def("simple_rnn_backward", &simple_rnn_backward);
   m.def("lstm_forward", &lstm_forward);

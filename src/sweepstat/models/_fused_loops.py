@@ -9,78 +9,30 @@ A forward loop fills ``hbuf`` (zeroed by the caller) and returns what its backwa
 loop returns ``da (R, T, B, G·H)``, the gradient of x·W + h·U + b at every step, and ``dxw``, the
 gradient of x·W + b (the same tensor except for GRU's candidate block, where r multiplies h·U_h + b_rh).
 
-On CPU (float32, float64) the loops run in C++ (``_fused_cpu.cpp``: per step one ``baddbmm`` and one
-vectorised elementwise pass), compiled on first use and cached by torch; without a compiler they fall
+On CPU (float32, float64) the loops run in C++ (``_fused_cpu.cpp``: per step and replica one small
+matrix product and one vectorised elementwise pass), compiled on first use and cached by torch
+(``sweepstat._native``); without a compiler they fall
 back to the Python loops below, which do the same with torch ops and are what runs on CUDA. Both keep the
 same buffers, so a forward of one may be followed by a backward of the other.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-import shutil
-import sys
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
+
+from sweepstat._native import cpu_kernels as _cpu_kernels
 
 Tensor = torch.Tensor
 _USE_CPU_KERNELS = True  # tests turn it off to check the Python loops on CPU
 
 
 def build_cpu_kernels() -> Any | None:
-    """Compile ``_fused_cpu.cpp`` and return the module, or None (with a warning) if it cannot be built.
-
-    torch caches the build per source version under ``$TORCH_EXTENSIONS_DIR`` (by default
-    ~/.cache/torch_extensions), so only the first call on a machine compiles (about a minute);
-    ``make setup`` makes that call. Needs a C++ compiler and ninja (a dependency of sweepstat).
-    """
+    """Compile sweepstat's C++ kernels (``sweepstat._native``) and return the module, or None (with a
+    warning) if they cannot be built; only the first call on a machine compiles."""
     return _cpu_kernels()
-
-
-_CFLAGS = ["-O3", "-fno-trapping-math", "-ffp-contract=off"]  # no -ffast-math: NaN must propagate
-
-
-@functools.cache
-def _cpu_kernels() -> Any | None:
-    try:
-        from torch.utils import cpp_extension
-
-        code = Path(__file__).with_name("_fused_cpu.cpp").read_bytes()
-        # One build per source, flags, torch version and Python environment: the name carries their hash,
-        # so that a stale build is never reused (ninja's timestamps alone can miss an edit) and two
-        # checkouts never take turns rebuilding (the build's include paths name the environment).
-        key = hashlib.sha256(code + repr((_CFLAGS, torch.__version__, sys.prefix)).encode()).hexdigest()
-        name = f"sweepstat_fused_cpu_{key[:16]}"
-        # The build folder holds its own copy of the source, so the build does not depend on where the
-        # package's source lies (an editable install moved, or a wheel reinstalled, keeps its build).
-        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
-        source = folder / "_fused_cpu.cpp"
-        if not source.is_file() or source.read_bytes() != code:
-            tmp = folder / f".{source.name}.{os.getpid()}.tmp"
-            tmp.write_bytes(code)
-            os.replace(tmp, source)
-        if shutil.which("ninja") is None:  # pip's ninja lives beside the venv's python, maybe not on PATH
-            os.environ["PATH"] = os.pathsep.join(
-                [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
-            )
-        return cpp_extension.load(
-            name=name, sources=[str(source)], extra_cflags=_CFLAGS, build_directory=str(folder), verbose=False
-        )
-    except Exception as err:  # noqa: BLE001 - whatever fails in the build, the Python loops do the same work
-        reason = " ".join(str(err).split())[:300]  # a failed build's message holds the compiler's log
-        warnings.warn(
-            f"sweepstat: the C++ recurrence loops could not be built ({type(err).__name__}: {reason}); "
-            "using the Python loops, about twice as slow on small models",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
 
 
 def _kernels(t: Tensor) -> Any | None:

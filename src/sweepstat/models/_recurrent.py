@@ -92,6 +92,26 @@ class Recurrent(nn.Module):
     def _input_bias(self) -> torch.Tensor:
         return self.bias[:, 0] if self.cell == "gru" else self.bias  # (R, G·H)
 
+    def fusable(self, mask: torch.Tensor | None) -> bool:
+        """Whether ``forward`` would take the fused path: fused enabled, no padding mask, no active dropout."""
+        dropout_active = self.training and (self.dropout > 0 or self.recurrent_dropout > 0)
+        return _fused.fused_enabled() and mask is None and not dropout_active
+
+    def input_projection(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(kernel (R, I, G·H), bias (R, G·H)) of x·W + b, the part of the step that reads the input."""
+        return self.kernel, _fused.input_bias(self.cell, self.bias)
+
+    def forward_projected(self, xw: torch.Tensor, *, return_sequences: bool = False) -> torch.Tensor:
+        """The fused path from projected inputs xw = x·W + b (R, T, B, G·H) (``input_projection``)."""
+        return _fused.recurrence_projected(
+            self.cell,
+            xw,
+            self.recurrent_kernel,
+            self.bias,
+            go_backwards=self.go_backwards,
+            return_sequences=return_sequences,
+        )
+
     def _gate_major(self, w: torch.Tensor) -> torch.Tensor:
         """(R, K, G·H) → (R·G, K, H): one matrix per replica and gate, for per-gate dropout masks."""
         n_rep, k, _ = w.shape
@@ -147,7 +167,7 @@ class Recurrent(nn.Module):
             if use_rdp
             else None
         )  # (R, M, B, H)
-        if _fused.fused_enabled() and mask is None and in_mask is None and rec_mask is None and n_t * n_b > 0:
+        if self.fusable(mask) and n_t * n_b > 0:
             # Same results as the loop below, as one autograd node (models/_fused.py); masking and dropout
             # stay on the plain path.
             return _fused.recurrence(
@@ -253,6 +273,30 @@ class Bidirectional(nn.Module):
         units = self.forward_layer.units
         return 2 * units if self.merge_mode == "concat" else units
 
+    def fusable(self, mask: torch.Tensor | None) -> bool:
+        return self.forward_layer.fusable(mask) and self.backward_layer.fusable(mask)
+
+    def input_projection(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both directions' x·W + b side by side: kernel (R, I, 2·G·H), bias (R, 2·G·H)."""
+        (k_f, b_f), (k_b, b_b) = self.forward_layer.input_projection(), self.backward_layer.input_projection()
+        return torch.cat([k_f, k_b], -1), torch.cat([b_f, b_b], -1)
+
+    def forward_projected(self, xw: torch.Tensor, *, return_sequences: bool = False) -> torch.Tensor:
+        """The fused path from both directions' projected inputs (R, T, B, 2·G·H) (``input_projection``)."""
+        xw_f, xw_b = xw.chunk(2, dim=-1)
+        y = self.forward_layer.forward_projected(xw_f, return_sequences=return_sequences)
+        y_rev = self.backward_layer.forward_projected(xw_b, return_sequences=return_sequences)
+        return self._merge(y, y_rev)
+
+    def _merge(self, y: torch.Tensor, y_rev: torch.Tensor) -> torch.Tensor:
+        if self.merge_mode == "concat":
+            return torch.cat([y, y_rev], dim=-1)
+        if self.merge_mode == "sum":
+            return y + y_rev
+        if self.merge_mode == "mul":
+            return y * y_rev
+        return (y + y_rev) / 2
+
     def forward(
         self,
         x: torch.Tensor,
@@ -269,10 +313,4 @@ class Bidirectional(nn.Module):
         }
         y = self.forward_layer(x, mask, **kw)
         y_rev = self.backward_layer(x, mask, **kw)  # already in input time order
-        if self.merge_mode == "concat":
-            return torch.cat([y, y_rev], dim=-1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "mul":
-            return y * y_rev
-        return (y + y_rev) / 2
+        return self._merge(y, y_rev)

@@ -14,6 +14,7 @@ from sweepstat.models._dropout import Generators
 from sweepstat.models._embedding import Embedding
 from sweepstat.models._heads import apply_head, head_features, head_takes_sequence
 from sweepstat.models._init import replica_generators
+from sweepstat.models._projection import embedded_projection
 from sweepstat.models._recurrent import Bidirectional, Recurrent
 from sweepstat.spec._model import RnnModelSpec
 
@@ -89,9 +90,19 @@ class TextRnn(ReplicatedModel):
             raise ValueError(f"the flatten head was built for T={self.maxlen} steps; got T={tokens.shape[2]}")
         idx = tokens.transpose(1, 2)  # (R, T, B): time-major, so each step is one contiguous slab
         mask = self.embedding.mask(idx)  # (R, T, B) or None
-        x = self.embedding(idx)  # (R, T, B, E)
         last = len(self.recurrent) - 1
-        for k, layer in enumerate(self.recurrent):
+        layers = list(self.recurrent)
+        first = layers[0] if layers else None
+        if isinstance(first, Recurrent | Bidirectional) and first.fusable(mask) and idx.numel() > 0:
+            # Lookup and the first layer's input projection as one node over distinct tokens
+            # (models/_projection.py); then that layer's time loops.
+            kernel, bias = first.input_projection()
+            xw = embedded_projection(idx, self.embedding.weight, kernel, bias, self.embedding.row_hook)
+            x = first.forward_projected(xw, return_sequences=last > 0 or head_takes_sequence(self.spec.head))
+            layers = layers[1:]
+        else:
+            x = self.embedding(idx)  # (R, T, B, E)
+        for k, layer in enumerate(layers, start=len(self.recurrent) - len(layers)):
             seq = k < last or head_takes_sequence(self.spec.head)
             x = layer(x, mask, return_sequences=seq, generator=generator)  # (R, T, B, F) or (R, B, F)
         return self.dense(apply_head(self.spec.head, x, mask))  # (R, B, C)
