@@ -119,3 +119,13 @@ def test_data_errors_in_a_study_file_carry_the_path_the_user_wrote(tmp_path: Pat
     with pytest.raises(SpecError) as info:
         load_spec(write(tmp_path, text))
     assert [p.where for p in info.value.problems] == ["data.min_words", "data.subset.test"]
+
+
+def test_device_is_how_a_study_runs_not_what_it_is(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    spec, _, _ = load_spec(path)
+    assert spec.device == "cpu"
+    on_gpu, _, _ = load_spec(path, ["device=cuda:1"])
+    assert on_gpu.device == "cuda:1" and spec_hash(on_gpu) == spec_hash(spec)
+    with pytest.raises(SpecError, match=r"^device must be cpu, cuda, cuda:N \(a GPU's index\) or auto; got 'gpu' \(e.g. cpu, cuda or cuda:0\)$"):
+        load_spec(path, ["device=gpu"])

@@ -58,7 +58,18 @@ def _progress_view(console: Console) -> Progress:
 def run(
     spec_file: Annotated[Path, typer.Argument(help="the study file (YAML)")],
     set_: SetOption = None,
-    workers: Annotated[int | None, typer.Option(help="worker processes (default: the spec's, else one per core)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (default: the spec's, else one per CPU core, or one per GPU with CUDA)"),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            help="where to train: cpu, cuda, cuda:N or auto (a GPU if PyTorch sees one); default: the spec's "
+            "device (cpu unless set). With CUDA the default is ONE worker per visible GPU, not one per CPU core "
+            "(--workers overrides). Does not change the study's identity"
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option(help="write the report when the study is complete")] = True,
     stale_after: Annotated[
         int,
@@ -74,11 +85,15 @@ def run(
         from sweepstat.spec import load_spec
         from sweepstat.study import StudyStore, run_study, write_study_file
         from sweepstat.study._check import check_configurations
-        from sweepstat.study._runner import RunnerEvents
+        from sweepstat.study._runner import RunnerEvents, worker_devices
 
         spec, configs, raw = load_spec(spec_file, set_ or [])
         if workers is not None and workers < 1:
-            raise UserError(f"--workers must be ≥ 1; got {workers} (leave it out for one per core)")
+            raise UserError(
+                f"--workers must be ≥ 1; got {workers} (leave it out for one per CPU core, or one per GPU with CUDA)"
+            )
+        chosen = device if device is not None else spec.device
+        devices = worker_devices(chosen, workers, spec.workers, where="--device" if device is not None else "device")
         cache = default_cache_dir()
         check_configurations(configs, cache)  # a bad study stops here, before anything is written
         if stale_after < 2:
@@ -103,8 +118,9 @@ def run(
         def on_start(p: Any) -> None:
             nonlocal task_id, done_before
             done_before = p.done
+            on = "" if set(devices) == {"cpu"} else f"; {len(devices)} worker(s) on {', '.join(sorted(set(devices)))}"
             print(f"study {spec.name}: {p.total} runs ({len(configs)} configurations × "
-                  f"{len(spec.seed_list)} seeds), {p.done} already done; folder {spec.folder}")
+                  f"{len(spec.seed_list)} seeds), {p.done} already done; folder {spec.folder}{on}")
             if view is not None:
                 view.start()
                 task_id = view.add_task("runs", total=p.total, completed=p.done, detail=detail(p))
@@ -132,7 +148,7 @@ def run(
 
         try:
             outcome = run_study(
-                spec, configs, store, cache_dir=cache, workers=workers,
+                spec, configs, store, cache_dir=cache, workers=workers, device=chosen,
                 events=RunnerEvents(on_start, on_result, on_wait, on_task_progress),
             )
         except KeyboardInterrupt:

@@ -30,6 +30,19 @@ SWEEPABLE = ("data", "model", "train")
 METRICS = ("test_loss", "test_accuracy", "eval_loss", "eval_accuracy")
 # Study names become folder names and database keys.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# Where the workers train: PyTorch's device names sweepstat accepts.
+_DEVICE = re.compile(r"cpu|cuda|cuda:\d+|auto")
+_DEVICE_RULE, _DEVICE_FIX = "must be cpu, cuda, cuda:N (a GPU's index) or auto", "e.g. cpu, cuda or cuda:0"
+
+
+def check_device(value: str, where: str = "device") -> str:
+    """``value`` if it names a device sweepstat can train on (cpu, cuda, cuda:N, auto), else SpecError.
+
+    Only the spelling is checked here; whether the machine has that GPU is the runner's question.
+    """
+    if not _DEVICE.fullmatch(value):
+        raise SpecError([Problem(where, _DEVICE_RULE, value, _DEVICE_FIX)])
+    return value
 
 
 class _Frozen(BaseModel):
@@ -174,6 +187,9 @@ class StudySpec(_Frozen):
     storage: StorageSpec = StorageSpec()
     workers: int | Literal["auto"] = "auto"
     replicas: int = Field(default=1, description="seeds of one configuration trained together")
+    device: str = Field(
+        default="cpu", description="cpu, cuda, cuda:N or auto (a GPU when PyTorch sees one, else cpu)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -199,7 +215,7 @@ class StudySpec(_Frozen):
     @classmethod
     def _workers(cls, v: int | str) -> int | str:
         if isinstance(v, int) and v < 1:
-            raise ValueError("must be ≥ 1 or 'auto' (one per CPU core) | fix: e.g. 2")
+            raise ValueError("must be ≥ 1 or 'auto' (one per CPU core, or per GPU with CUDA) | fix: e.g. 2")
         return v
 
     @field_validator("replicas")
@@ -207,6 +223,13 @@ class StudySpec(_Frozen):
     def _replicas(cls, v: int) -> int:
         if v < 1:
             raise ValueError("must be ≥ 1 | fix: 1 trains one seed at a time")
+        return v
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if not _DEVICE.fullmatch(v):
+            raise ValueError(f"{_DEVICE_RULE} | fix: {_DEVICE_FIX}")
         return v
 
     @property
@@ -237,8 +260,9 @@ def _canonical(value: Any) -> str:
 def spec_hash(spec: StudySpec) -> str:
     """The hash that identifies a study: everything that changes which runs exist or what they compute.
 
-    Name, description, storage, workers, replicas and the aggregate (a reporting choice) are left out, and
-    so is ``data.subset`` when it cuts nothing, so that studies created before it existed keep their hash.
+    Name, description, storage, how it runs (workers, replicas, device) and the aggregate (a reporting
+    choice) are left out, and so is ``data.subset`` when it cuts nothing, so that studies created before
+    it existed keep their hash.
     """
     keep = spec.model_dump(mode="json", include={"data", "model", "train", "search", "seeds", "objective"})
     if spec.data.subset.is_whole:
@@ -376,6 +400,7 @@ __all__ = [
     "SearchSpec",
     "StorageSpec",
     "StudySpec",
+    "check_device",
     "expand",
     "load_spec",
     "parse_spec",

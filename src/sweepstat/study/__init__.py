@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sweepstat.study._devices import worker_devices
 from sweepstat.study._files import write_study_file
 from sweepstat.study._report import write_study_report
 from sweepstat.study._runner import RunnerEvents, RunOutcome, default_workers, run_study
@@ -18,6 +19,7 @@ __all__ = [
     "export_tables",
     "run_study",
     "study_tables",
+    "worker_devices",
     "write_study_file",
     "write_study_report",
 ]

@@ -1,7 +1,7 @@
 """`sweepstat run`: train every configuration × seed on worker processes and stream results to the store.
 
 The runner process claims runs from the store, hands them to workers (one per core by default, each
-single-threaded), records each finished run at once, and sends heartbeats for the runs in flight. It
+single-threaded; one per GPU with CUDA), records each finished run at once, and sends heartbeats for the runs in flight. It
 survives everything a laptop does to it:
 
 - a worker that dies (``kill -9``, out of memory) has its runs given back and is replaced;
@@ -16,7 +16,6 @@ A run is trained from its seed alone, so a resumed study's results equal an unin
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import pickle
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sweepstat.spec._study import Configuration, StudySpec
+from sweepstat.study._devices import default_workers, worker_devices
 from sweepstat.study._store import GRACE_SECONDS, Claim, Progress, StudyStore, folder_lock
 
 
@@ -63,10 +63,6 @@ class RunOutcome:
     worker_deaths: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _die_with_parent() -> None:
@@ -183,12 +179,16 @@ def run_study(
     cache_dir: Path,
     workers: int | None = None,
     threads: int = 1,
-    device: str = "cpu",
+    device: str | None = None,
     events: RunnerEvents | None = None,
 ) -> RunOutcome:
-    """Train every unfinished run of the study; return when none is left (or raise KeyboardInterrupt)."""
+    """Train every unfinished run of the study; return when none is left (or raise KeyboardInterrupt).
+
+    ``device`` (None: ``spec.device``) and ``workers`` (None: ``spec.workers``) decide the worker processes
+    and the device each trains on (``worker_devices``: one per core on the CPU, one per GPU with CUDA).
+    """
     events = events or RunnerEvents()
-    n_workers = workers or (default_workers() if spec.workers == "auto" else int(spec.workers))
+    devices = worker_devices(device or spec.device, workers, spec.workers)
     by_id = {c.config_id: c for c in configs}
     started = time.monotonic()
     with folder_lock(spec.folder):
@@ -202,7 +202,7 @@ def run_study(
     next_task = 0
     last_beat = time.monotonic()
     try:
-        pool = [_Worker(ctx, i, threads, cache_dir, device) for i in range(n_workers)]
+        pool = [_Worker(ctx, i, threads, cache_dir, dev) for i, dev in enumerate(devices)]
         while True:
             # Give every idle worker a task of one configuration.
             for worker in pool:
@@ -255,7 +255,7 @@ def run_study(
                         outcome.requeued += len(worker.task.claims)
                     outcome.worker_deaths += 1
                     worker.stop()
-                    pool[i] = _Worker(ctx, i, threads, cache_dir, device)
+                    pool[i] = _Worker(ctx, i, threads, cache_dir, devices[i])
             if time.monotonic() - last_beat >= store.heartbeat_seconds:
                 store.heartbeat(c.trial_id for w in pool if w.task for c in w.task.claims)
                 last_beat = time.monotonic()
@@ -275,4 +275,7 @@ def run_study(
     return outcome
 
 
-__all__ = ["GRACE_SECONDS", "RunOutcome", "RunnerEvents", "Task", "default_workers", "folder_lock", "run_study"]
+__all__ = [
+    "GRACE_SECONDS", "RunOutcome", "RunnerEvents", "Task", "default_workers", "folder_lock", "run_study",
+    "worker_devices",
+]
