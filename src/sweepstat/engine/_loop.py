@@ -34,6 +34,7 @@ from sweepstat.models import Embedding, ReplicatedModel
 from sweepstat.spec._train import ConstantPolicy, TrainSpec
 
 # on_progress(iterations_done, iterations_total), called after every evaluation.
+EVAL_VALUES = 2**19
 Progress = Callable[[int, int], None]
 
 
@@ -87,6 +88,10 @@ class _Group:
         self.x_train = _tensor(data.train.x, device)  # (N, ...)
         self.y_train = _tensor(data.train.y, device).long()  # (N,)
         self.x_test, self.y_test = _tensor(data.test.x, device), _tensor(data.test.y, device).long()
+        # Examples per evaluation pass when the spec leaves it open: about EVAL_VALUES input values for
+        # all replicas together, at least one training batch (every pass has a fixed cost).
+        per_example = max(1, int(np.prod(data.train.x.shape[1:])) * model.n_replicas)
+        self._eval_chunk = max(spec.batch_size, EVAL_VALUES // per_example)
         if self.evaluated_on == "val" and data.val is not None:
             self.x_val, self.y_val = _tensor(data.val.x, device), _tensor(data.val.y, device).long()
         elif self.evaluated_on == "test":
@@ -173,7 +178,7 @@ class _Group:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         t_trained = time.perf_counter()
-        bs = self.spec.eval_batch_size or self.spec.batch_size
+        bs = self.spec.eval_batch_size or self._eval_chunk
         val = evaluate(self.model, self.x_val, self.y_val, bs)
         test = val if self.evaluated_on == "test" else evaluate(self.model, self.x_test, self.y_test, bs)
         stats = (
