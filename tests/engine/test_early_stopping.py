@@ -41,7 +41,9 @@ def test_min_delta_and_monitor_direction() -> None:
 def test_each_replica_stops_alone_and_keeps_its_best_weights() -> None:
     data = keyword_data(n_train=96, n_val=32)
     adam = {"name": "adam", "lr": 0.02}
-    spec = train_spec(epochs=7, optimizer=adam, early_stopping={"patience": 3, "min_delta": 0.05})
+    spec = train_spec(
+        epochs=7, optimizer=adam, early_stopping={"patience": 3, "min_delta": 0.05}, eval_batch_size=16
+    )
     # Replica 0 barely learns (lr 1e-7): no improvement beyond min_delta after the first evaluation.
     # Replica 1 learns; its validation loss falls by more than 0.05 per epoch up to epoch 5, less after
     # (0.65, 0.51, 0.30, 0.14, 0.068, 0.034, 0.018), so its best epoch for early stopping is 5.
@@ -62,7 +64,7 @@ def test_each_replica_stops_alone_and_keeps_its_best_weights() -> None:
 
     # Replica 1 is unaffected by replica 0's stop: the same as training it without early stopping.
     plain = build_model(rnn_spec(), n_classes=2, seeds=[1, 2], vocab_size=VOCAB, maxlen=MAXLEN)
-    _, fast_plain = fit(plain, train_spec(epochs=7, optimizer=adam), data, base_lrs=[1e-7, 0.02])
+    _, fast_plain = fit(plain, train_spec(epochs=7, optimizer=adam, eval_batch_size=16), data, base_lrs=[1e-7, 0.02])
     assert [r.eval_loss for r in fast.curves] == [r.eval_loss for r in fast_plain.curves]
     assert fast_plain.final == fast_plain.curves[-1]
 
