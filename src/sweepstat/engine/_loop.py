@@ -34,7 +34,7 @@ from sweepstat.models import Embedding, ReplicatedModel
 from sweepstat.spec._train import ConstantPolicy, TrainSpec
 
 # on_progress(iterations_done, iterations_total), called after every evaluation.
-EVAL_VALUES = 2**19
+EVAL_VALUES = 2**17
 Progress = Callable[[int, int], None]
 
 

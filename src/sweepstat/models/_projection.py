@@ -42,7 +42,13 @@ class _EmbeddedProjection(torch.autograd.Function):
         n_rep, vocab, dim = table.shape
         base = torch.arange(n_rep + 1, device=idx.device) * vocab  # (R + 1,): where each replica's rows start
         flat = (idx + base[:n_rep].view(n_rep, *([1] * (idx.dim() - 1)))).reshape(-1)  # (R·T·B,)
-        ids, inverse = torch.unique(flat, sorted=True, return_inverse=True)  # (U,), (R·T·B,)
+        # Distinct rows by a presence map over the R·V rows, not a sort: O(R·T·B + R·V).
+        present = torch.zeros(n_rep * vocab, dtype=torch.bool, device=idx.device)
+        present[flat] = True
+        ids = present.nonzero().flatten()  # (U,), sorted
+        slot = torch.empty(n_rep * vocab, dtype=torch.int64, device=idx.device)
+        slot[ids] = torch.arange(len(ids), device=idx.device)
+        inverse = slot[flat]  # (R·T·B,): each position's row in ids
         if row_hook is not None:
             row_hook(ids)
         rows = table.view(n_rep * vocab, dim).index_select(0, ids)  # (U, E)

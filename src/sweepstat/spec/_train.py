@@ -303,7 +303,7 @@ class TrainSpec(_Frozen):
     the end of every epoch when it is null, and at the end of training; each evaluation records the
     ``evaluate_on`` split (``auto``: the validation split if the data has one, else the test split) as
     the "validation" curve, and the test split as well. ``eval_batch_size`` changes only speed and memory, not the
-    metrics (beyond rounding); null lets the engine choose chunks of about 2^19 input values (at least
+    metrics (beyond rounding); null lets the engine choose chunks of about 2^17 input values (at least
     ``batch_size`` examples), since every evaluation pass has a fixed cost.
     ``clip_norm`` clips each variable's gradient by its own L2 norm (Keras ``clipnorm``), ``clip_value``
     each element (Keras ``clipvalue``); Keras allows one of them.
