@@ -27,9 +27,12 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
 
-# Issue 6, workload W1: sweepstat vs plain PyTorch and Keras/TensorFlow (installed once into .bench-venv).
+# Issue 6: sweepstat vs Keras/TensorFlow (installed once into .bench-venv, never a dependency) and plain
+# PyTorch on the workloads W1–W4, with the machine's GEMM peak and bandwidth; writes BENCHMARKS.md.
+# A quick smoke test of a few minutes: make bench BENCH_ARGS=--quick
+BENCH_ARGS ?=
 bench: setup
-	$(BIN)/python benchmarks/bench_w1.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 setup: system-packages $(STAMP)
 

@@ -1,0 +1,10 @@
+"""The benchmark helpers live in benchmarks/, a folder of scripts (not a package): import them from there."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
