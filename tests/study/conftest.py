@@ -24,7 +24,8 @@ def write_csv(path: Path, n: int = 80) -> Path:
 
 
 def study_text(csv: Path, *, name: str = "tiny", seeds: int = 2, epochs: int = 1, units: str = "[2, 3]",
-               batch: str = "[8, 16]", workers: int | str = 2, folder: Path | None = None) -> str:
+               batch: str = "[8, 16]", workers: int | str = 2, folder: Path | None = None,
+               replicas: int | str = "auto") -> str:
     text = f"""
 name: {name}
 data:
@@ -45,6 +46,7 @@ search:
     train.batch_size: {batch}
 seeds: {seeds}
 workers: {workers}
+replicas: {replicas}
 """
     if folder is not None:
         text += f"storage: {{folder: {folder}}}\n"

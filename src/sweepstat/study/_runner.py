@@ -211,7 +211,8 @@ def run_study(
                 first = store.claim(1)
                 if not first:
                     break
-                more = store.claim(spec.replicas - 1, first[0].config_id) if spec.replicas > 1 else []
+                n_rep = spec.replicas_for(by_id[first[0].config_id])
+                more = store.claim(n_rep - 1, first[0].config_id) if n_rep > 1 else []
                 worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more)))
                 store.mark_worker([c.trial_id for c in first + more], worker.process.pid)
                 next_task += 1
