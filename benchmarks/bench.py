@@ -50,6 +50,12 @@ W2_FULL_SEEDS, W2_FULL_CONFIGS, W2_FULL_EPOCHS = 50, 30, 10
 KERAS, TORCH, TORCH1 = "Keras/TF `model.fit`", "PyTorch, default threads", "PyTorch, 1 thread"
 
 
+def info_only(plan: list[tuple[str, Any]]) -> set[str]:
+    """The configurations given for information only (PyTorch at 1 thread, sweepstat with one worker):
+    run in the first ``--info-repeats`` repetitions only, to keep the benchmark short."""
+    return {name for name, _ in plan if name == TORCH1 or name.endswith("1 worker")}
+
+
 def log(msg: str) -> None:
     print(msg, flush=True)
 
@@ -210,8 +216,11 @@ def render(results: dict[str, Any]) -> str:
         f"- hardware: {meta['hardware']['cpu']}, {meta['hardware']['cores']}, {meta['hardware']['memory']}; "
         f"{meta['hardware']['os']}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
-        f"- repetitions: {meta['repeats']}, interleaved (all workloads and configurations once, then again); "
-        "every configuration in a fresh process",
+        f"- repetitions: {meta['repeats']}, interleaved (all workloads and configurations once, then again; "
+        f"W2 in the first {meta.get('w2_repeats', 1)}, PyTorch at 1 thread and sweepstat with one worker, "
+        f"given for information, in the first {meta.get('info_repeats', 1)}); every configuration in a fresh "
+        "process; n in the tables counts the kept samples (peers: epochs or 100-iteration chunks; sweepstat: "
+        "studies)",
         "",
         "Ratio = peer time ÷ sweepstat time (medians): how many times faster sweepstat is. sweepstat runs every "
         "workload as a study through `sweepstat run` on all cores (one single-threaded worker per core, its "
@@ -231,7 +240,7 @@ def render(results: dict[str, Any]) -> str:
     head_rows, sections = [], []
     for key, wr in results["workloads"].items():
         if "skipped" in wr:
-            head_rows.append([key, "skipped: " + wr["skipped"], "", "", "", ""])
+            head_rows.append([key, "skipped: " + wr["skipped"], "", "", "", "", ""])
             continue
         w = workloads(Path(results["meta"]["data_dir"]))[key]
         configs = wr["configs"]
@@ -245,10 +254,15 @@ def render(results: dict[str, Any]) -> str:
                 continue
             r = ratio(summarize(configs[name]["values"]).median, base.median)
             row += [times(r), f"≥ {TARGETS[key][side]:g}×: {verdict(r, TARGETS[key][side])}"]
+        one = configs.get(TORCH1)
+        row.append(times(ratio(summarize(one["values"]).median, base.median)) if one else "–")
         head_rows.append(row)
         sections.append(render_workload(w, wr, results, peak_flops, torch_peak, peak_bw))
     lines.append(
-        md_table(["workload", "sweepstat", "vs Keras/TF", "target", "vs PyTorch", "target"], head_rows, right=(2, 4))
+        md_table(
+            ["workload", "sweepstat", "vs Keras/TF", "target", "vs PyTorch", "target", "vs PyTorch 1 thread (info)"],
+            head_rows, right=(2, 4, 6),
+        )
     )
     lines += ["", "## The machine, measured in this run", ""]
     rows = [[k, number(summarize(v).median, 4), f"{number(min(v), 4)} – {number(max(v), 4)}"] for k, v in machine.items()]
@@ -393,9 +407,11 @@ def parse_replicas(items: list[str]) -> dict[str, tuple[int, ...]]:
     out = dict(REPLICAS)
     for item in items:
         key, _, values = item.partition("=")
-        if key not in out or not values:
+        keys = [k for k in out if k == key or k.split("-")[0] == key]
+        if not keys or not values:
             raise SystemExit(f"--replicas must look like W1=1,8 with a workload of {', '.join(out)}; got {item!r}")
-        out[key] = tuple(int(v) for v in values.split(","))
+        for k in keys:
+            out[k] = tuple(int(v) for v in values.split(","))
     return out
 
 
@@ -405,9 +421,13 @@ def main() -> None:
     ap.add_argument("--workloads", default="W1,W2,W3,W4", help="comma-separated subset (W3 = both W3 models)")
     ap.add_argument("--repeats", type=int, help="interleaved repetitions (default 3; --quick: 1)")
     ap.add_argument("--w2-repeats", type=int, default=1, help="repetitions of W2, the longest (default 1)")
+    ap.add_argument("--info-repeats", type=int, default=1,
+                    help="repetitions of the information-only configurations: PyTorch at 1 thread and "
+                    "sweepstat with one worker (default 1)")
     ap.add_argument("--replicas", action="append", default=[], metavar="W1=1,8",
                     help="sweepstat replicas per workload; the first value is the headline (default 1)")
     ap.add_argument("--no-keras", action="store_true", help="skip the Keras/TensorFlow peer")
+    ap.add_argument("--sweepstat-only", action="store_true", help="skip both peers (e.g. to compare replicas)")
     ap.add_argument("--solo", action=argparse.BooleanOptionalAction, default=None,
                     help="also run sweepstat with one worker (default: yes; --quick: no)")
     ap.add_argument("--data-dir", type=Path, default=DATA_DIR,
@@ -428,7 +448,7 @@ def main() -> None:
     command = shlex.join([os.path.relpath(sys.executable, REPO), os.path.relpath(__file__, REPO), *sys.argv[1:]])
     load_start = load_average()
 
-    keras_python = None if args.no_keras else ensure_bench_venv()
+    keras_python = None if args.no_keras or args.sweepstat_only else ensure_bench_venv()
     tmp = Path(tempfile.mkdtemp(prefix="sweepstat-bench-"))
     results: dict[str, Any] = {"machine": {}, "workloads": {}}
     arrays: dict[str, tuple[Path, dict[str, Any]]] = {}
@@ -455,8 +475,9 @@ def main() -> None:
             plan.append((f"sweepstat R={replicas[key][0]}, 1 worker", ("sweepstat", replicas[key][0], 1)))
         if keras_python is not None:
             plan.append((KERAS, ("keras", keras_python, None)))
-        plan.append((TORCH, ("torch", sys.executable, None)))
-        plan.append((TORCH1, ("torch", sys.executable, 1)))
+        if not args.sweepstat_only:
+            plan.append((TORCH, ("torch", sys.executable, None)))
+            plan.append((TORCH1, ("torch", sys.executable, 1)))
         plans[key] = plan
         results["workloads"][key] = {"title": title, "info": info, "baseline": plan[0][0], "configs": {}}
 
@@ -472,6 +493,8 @@ def main() -> None:
                 w = all_w[key]
                 path, _ = arrays[json.dumps(w.data_spec(quick), sort_keys=True)]
                 for name, (side, a, b) in plan:
+                    if rep >= args.info_repeats and name in info_only(plan):
+                        continue
                     t0 = time.perf_counter()
                     if side == "sweepstat":
                         sample = measure_sweepstat(w, quick, a, b, tmp, f"r{a}-w{b or 'all'}-{rep}")
@@ -498,6 +521,8 @@ def main() -> None:
         "quick": quick,
         "repeats": repeats,
         "data_dir": str(args.data_dir),
+        "w2_repeats": min(args.w2_repeats, repeats),
+        "info_repeats": min(args.info_repeats, repeats),
         "gemm_reps": 2 if quick else GEMM_REPS,
         "stream_reps": 3 if quick else STREAM_REPS,
         "versions": {"sweepstat": sweepstat.__version__, **versions, "numpy": np.__version__},

@@ -55,8 +55,8 @@ def _results() -> dict[str, Any]:
 def test_render_gives_ratios_verdicts_and_skips() -> None:
     text = bench.render(_results())
     # W1: Keras 9 s ÷ sweepstat 1 s = 9× ≥ 8× (met); PyTorch 2 s ÷ 1 s = 2× < 2.5× (not met)
-    assert "| 9.00× | ≥ 8×: met | 2.00× | ≥ 2.5×: not met |" in text
+    assert "| 9.00× | ≥ 8×: met | 2.00× | ≥ 2.5×: not met | – |" in text
     # W2: 6000 s ÷ 600 s = 10× ≥ 8× (met); no PyTorch figure
-    assert "| 10.00× | ≥ 8×: met | – | – |" in text
+    assert "| 10.00× | ≥ 8×: met | – | – | – |" in text
     assert "skipped: no mnist" in text
     assert "## The machine, measured in this run" in text
