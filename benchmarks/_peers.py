@@ -3,7 +3,9 @@ the training loop such a user would write (shared by bench.py, model_step.py and
 
 The loop is the stronger of the usual choices: the whole split is a pre-built tensor, each epoch draws a
 ``torch.randperm`` and slices minibatches from it (no DataLoader, no per-step ``.item()``), evaluation
-runs under ``no_grad``. Threads are PyTorch's default unless the job says otherwise.
+runs under ``no_grad``. Threads are PyTorch's default unless the job says otherwise. PyTorch's own
+layers keep their own conventions: nn.RNN and nn.LSTM carry two bias vectors (Keras one), and the
+initialisers are PyTorch's; neither changes the work of a step.
 """
 
 from __future__ import annotations
