@@ -5,8 +5,8 @@ differs. sweepstat trains it as a study (``sweepstat run`` on the study file ``s
 peers train ``peer_runs`` one after another in one process each, as a user's script would.
 
 ``REPLICAS`` holds each workload's default number of seeds trained together in one sweepstat worker
-(the study field ``replicas``); ``bench.py --replicas W1=1,8`` measures other values (the first one
-listed is the one the ratios use).
+(the study field ``replicas``: a number, or ``auto`` for sweepstat's own choice); ``bench.py --replicas
+W1=1,8,auto`` measures other values (the first one listed is the one the ratios use).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DATA_DIR = Path("/work/shared/data")
 IMDB_TARBALL = "imdb/aclImdb_v1_nofeat.tar.gz"
 MNIST_FOLDER = "mnist"
 
-REPLICAS: dict[str, tuple[int, ...]] = {"W1": (1,), "W2": (1,), "W3-rnn": (1,), "W3-lstm": (1,), "W4": (1,)}
+REPLICAS: dict[str, tuple[int | str, ...]] = {"W1": (1,), "W2": (1,), "W3-rnn": (1,), "W3-lstm": (1,), "W4": (1,)}
 
 # Targets of issue 6: peer time ÷ sweepstat time must reach these.
 TARGETS = {
@@ -79,7 +79,7 @@ class Workload:
         paths = list(grid)
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
-    def study_spec(self, quick: bool, replicas: int, name: str, seeds: int | None = None) -> dict[str, Any]:
+    def study_spec(self, quick: bool, replicas: int | str, name: str, seeds: int | None = None) -> dict[str, Any]:
         s = self.sizes(quick)
         train = {**self.train, ("epochs" if self.unit == "epoch" else "iterations"): s.length}
         if self.unit != "epoch":

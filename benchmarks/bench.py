@@ -141,17 +141,22 @@ def measure_peer(
     return sample
 
 
-def study_seeds(w: Workload, quick: bool, replicas: int, workers: int | None) -> int:
+def study_seeds(w: Workload, quick: bool, replicas: int | str, workers: int | None) -> int:
     """Seeds per configuration: the workload's, raised so that every worker gets at least one full replica
     group (W2 keeps its 5: it is a fixed study); a one-worker study (a transparency figure) takes a quarter
     of them, at least one group."""
     if w.key == "W2":
         return w.sizes(quick).seeds
-    seeds = max(w.sizes(quick).seeds, replicas * default_workers())
-    return max(replicas, seeds // 4) if workers == 1 else seeds
+    if replicas == "auto":  # sweepstat's own choice: 8 seeds per task for text models, 1 for LeNet
+        replicas = 1 if w.model["kind"] == "lenet" else 8
+    group = int(replicas)
+    seeds = max(w.sizes(quick).seeds, group * default_workers())
+    return max(group, seeds // 4) if workers == 1 else seeds
 
 
-def measure_sweepstat(w: Workload, quick: bool, replicas: int, workers: int | None, tmp: Path, tag: str) -> dict[str, Any]:
+def measure_sweepstat(
+    w: Workload, quick: bool, replicas: int | str, workers: int | None, tmp: Path, tag: str
+) -> dict[str, Any]:
     name = f"bench-{w.key.lower()}-{tag}"
     seeds = study_seeds(w, quick, replicas, workers)
     summary = run_study(w.study_spec(quick, replicas, name, seeds), tmp / name, w.unit, workers)
@@ -403,7 +408,7 @@ def render_workload(
 # ------------------------------------------------------------------------------------------------ main
 
 
-def parse_replicas(items: list[str]) -> dict[str, tuple[int, ...]]:
+def parse_replicas(items: list[str]) -> dict[str, tuple[int | str, ...]]:
     out = dict(REPLICAS)
     for item in items:
         key, _, values = item.partition("=")
@@ -411,7 +416,7 @@ def parse_replicas(items: list[str]) -> dict[str, tuple[int, ...]]:
         if not keys or not values:
             raise SystemExit(f"--replicas must look like W1=1,8 with a workload of {', '.join(out)}; got {item!r}")
         for k in keys:
-            out[k] = tuple(int(v) for v in values.split(","))
+            out[k] = tuple(v if v == "auto" else int(v) for v in values.split(","))
     return out
 
 
@@ -425,7 +430,7 @@ def main() -> None:
                     help="repetitions of the information-only configurations: PyTorch at 1 thread and "
                     "sweepstat with one worker (default 1)")
     ap.add_argument("--replicas", action="append", default=[], metavar="W1=1,8",
-                    help="sweepstat replicas per workload; the first value is the headline (default 1)")
+                    help="sweepstat replicas per workload, numbers or auto; the first is the headline (default 1)")
     ap.add_argument("--no-keras", action="store_true", help="skip the Keras/TensorFlow peer")
     ap.add_argument("--sweepstat-only", action="store_true", help="skip both peers (e.g. to compare replicas)")
     ap.add_argument("--solo", action=argparse.BooleanOptionalAction, default=None,
