@@ -27,7 +27,7 @@ DATA_DIR = Path("/work/shared/data")
 IMDB_TARBALL = "imdb/aclImdb_v1_nofeat.tar.gz"
 MNIST_FOLDER = "mnist"
 
-REPLICAS: dict[str, tuple[int | str, ...]] = {"W1": (1,), "W2": (1,), "W3-rnn": (1,), "W3-lstm": (1,), "W4": (1,)}
+REPLICAS: dict[str, tuple[int | str, ...]] = {w: ("auto",) for w in ("W1", "W2", "W3-rnn", "W3-lstm", "W4")}
 
 # Targets of issue 6: peer time ÷ sweepstat time must reach these.
 TARGETS = {

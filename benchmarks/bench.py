@@ -430,7 +430,7 @@ def main() -> None:
                     help="repetitions of the information-only configurations: PyTorch at 1 thread and "
                     "sweepstat with one worker (default 1)")
     ap.add_argument("--replicas", action="append", default=[], metavar="W1=1,8",
-                    help="sweepstat replicas per workload, numbers or auto; the first is the headline (default 1)")
+                    help="sweepstat replicas per workload, numbers or auto; the first is the headline (default auto, sweepstat's own default)")
     ap.add_argument("--no-keras", action="store_true", help="skip the Keras/TensorFlow peer")
     ap.add_argument("--sweepstat-only", action="store_true", help="skip both peers (e.g. to compare replicas)")
     ap.add_argument("--solo", action=argparse.BooleanOptionalAction, default=None,
