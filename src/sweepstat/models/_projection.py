@@ -32,6 +32,7 @@ from torch.autograd.function import once_differentiable
 
 Tensor = torch.Tensor
 RowHook = Callable[[Tensor], None]
+enabled = True  # TextRnn takes this path where it applies; benchmarks/ablation.py turns it off to measure it
 
 
 class _EmbeddedProjection(torch.autograd.Function):

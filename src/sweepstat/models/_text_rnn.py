@@ -8,13 +8,13 @@ import torch
 from torch import nn
 
 from sweepstat.errors import Problem, SpecError
+from sweepstat.models import _projection
 from sweepstat.models._base import ReplicatedModel, output_units
 from sweepstat.models._dense import Dense
 from sweepstat.models._dropout import Generators
 from sweepstat.models._embedding import Embedding
 from sweepstat.models._heads import apply_head, head_features, head_takes_sequence
 from sweepstat.models._init import replica_generators
-from sweepstat.models._projection import embedded_projection
 from sweepstat.models._recurrent import Bidirectional, Recurrent
 from sweepstat.spec._model import RnnModelSpec
 
@@ -93,11 +93,17 @@ class TextRnn(ReplicatedModel):
         last = len(self.recurrent) - 1
         layers = list(self.recurrent)
         first = layers[0] if layers else None
-        if isinstance(first, Recurrent | Bidirectional) and first.fusable(mask) and idx.numel() > 0:
+        if (
+            _projection.enabled
+            and isinstance(first, Recurrent | Bidirectional)
+            and first.fusable(mask)
+            and idx.numel() > 0
+        ):
             # Lookup and the first layer's input projection as one node over distinct tokens
             # (models/_projection.py); then that layer's time loops.
             kernel, bias = first.input_projection()
-            xw = embedded_projection(idx, self.embedding.weight, kernel, bias, self.embedding.row_hook)
+            table, hook = self.embedding.weight, self.embedding.row_hook
+            xw = _projection.embedded_projection(idx, table, kernel, bias, hook)
             x = first.forward_projected(xw, return_sequences=last > 0 or head_takes_sequence(self.spec.head))
             layers = layers[1:]
         else:
