@@ -129,3 +129,19 @@ def test_device_is_how_a_study_runs_not_what_it_is(tmp_path: Path) -> None:
     assert on_gpu.device == "cuda:1" and spec_hash(on_gpu) == spec_hash(spec)
     with pytest.raises(SpecError, match=r"^device must be cpu, cuda, cuda:N \(a GPU's index\) or auto; got 'gpu' \(e.g. cpu, cuda or cuda:0\)$"):
         load_spec(path, ["device=gpu"])
+
+
+def test_replicas_auto_trains_eight_seeds_of_a_text_model_together_and_one_lenet(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    spec, configs, _ = load_spec(path)
+    assert spec.replicas == "auto" and spec.replicas_for(configs[0]) == 8
+    lenet = BASE.replace(
+        "model:\n  kind: rnn\n  embedding_dim: 8\n  layers: [{type: lstm, units: 4}]\n  head: flatten\n",
+        "model: {kind: lenet}\n",
+    ).replace("data: {name: gospels}", "data: {name: mnist}")
+    spec, configs, _ = load_spec(write(tmp_path, lenet))
+    assert spec.replicas_for(configs[0]) == 1
+    three, configs, _ = load_spec(path, ["replicas=3"])
+    assert three.replicas_for(configs[0]) == 3 and spec_hash(three) == spec_hash(load_spec(path)[0])
+    with pytest.raises(SpecError, match=r"^replicas must be ≥ 1 or 'auto'; got 0 \(1 trains one seed at a time\)$"):
+        load_spec(path, ["replicas=0"])
