@@ -1,9 +1,11 @@
-"""sweepstat's C++ extension: the recurrent layers' time loops and the row-wise optimizers, one module.
+"""sweepstat's C++ extension: the recurrent layers' time loops, the row-wise optimizers and LeNet's
+convolution layers, one module.
 
 Sources: ``models/_fused_cpu.cpp`` (time loops), ``engine/_sparse_cpu.cpp`` (Adam / RMSprop on gradient
-rows), ``_native.cpp`` (the module) and the header ``_native_simd.h``. ``cpu_kernels()`` compiles them
-with torch's ``cpp_extension`` on first use and returns the module, or None with one warning when it
-cannot be built; every caller then does the same work in torch ops, more slowly.
+rows), ``models/_conv_cpu.cpp`` (LeNet's convolution + max-pool layers), ``_native.cpp`` (the module) and
+the header ``_native_simd.h``. ``cpu_kernels()`` compiles them with torch's ``cpp_extension`` on first use
+and returns the module, or None with one warning when it cannot be built; every caller then does the same
+work in torch ops, more slowly.
 
 torch caches the build under ``$TORCH_EXTENSIONS_DIR`` (by default ~/.cache/torch_extensions), so only
 the first call on a machine compiles (about a minute); ``make setup`` makes that call. Needs a C++
@@ -24,7 +26,7 @@ from typing import Any
 import torch
 
 _HERE = Path(__file__).resolve().parent
-_SOURCES = ("_native.cpp", "models/_fused_cpu.cpp", "engine/_sparse_cpu.cpp")
+_SOURCES = ("_native.cpp", "models/_fused_cpu.cpp", "engine/_sparse_cpu.cpp", "models/_conv_cpu.cpp")
 _HEADERS = ("_native_simd.h",)
 # No -ffast-math: NaN must propagate. -fno-math-errno lets sqrt vectorise; it changes no value.
 _CFLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-ffp-contract=off"]
