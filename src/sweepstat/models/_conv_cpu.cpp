@@ -14,15 +14,15 @@
 //   vectors) at a time, then the pool; no im2col copy. Backward: only the window maxima have gradients,
 //   so the sparse kernels do a quarter of the dense products: for window p, channel o and its code q,
 //   dw[o] += dy[p, o] · patch(p, q) and patch(p, q) += dy[p, o] · w[o], with vectors along a patch row
-//   (K·C contiguous floats). For narrow patch rows (LeNet's conv1: K·C = 5, which needs no dx), the dense
-//   gradient is spread per image and dw accumulated four taps at a time instead.
+//   (K·C contiguous floats; a patch row of at most 8, as LeNet's conv1 with K·C = 5, takes one masked
+//   vector per kernel row, all rows at once).
 // - gemm (any float dtype, any CPU): Caffe's im2col + matrix products. Each output pixel's K×K patch is
 //   copied into a row of `cols` (in NHWC a patch row is contiguous), cols · wᵀ + bias gives the pixels'
 //   outputs, already NHWC; backward dw = dyᵀ · cols and dcols = dy · w added back into dx (col2im).
 //   Images go in chunks of about CHUNK_ROWS output pixels so that a chunk stays in the L2 cache.
 //
 // On this project's 2-core AMD EPYC (one thread, batch 64), simd against gemm: conv1 forward 0.6 ms vs 2.2,
-// its dw 0.8 vs 2.2; conv2 forward 2.7 vs 3.4, its dw + dx 2.6 vs 6.4.
+// its dw 0.5 vs 2.2; conv2 forward 2.7 vs 3.4, its dw + dx 2.6 vs 6.4.
 //
 // Replicas never mix: each replica's tensors are separate slices and every loop and product runs on one
 // replica at a time, through the same buffers, so replica r computes the same bits as a one-replica model.
@@ -35,6 +35,7 @@
 #include <cmath>
 #include <cstdint>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -287,9 +288,8 @@ void gemm_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Ten
 #ifdef SWEEPSTAT_SIMD_CONV
 #define SIMD_TARGET __attribute__((target("avx2,fma")))
 
-constexpr int64_t BLOCK = 24;      // output channels per block of the forward and the dense dw: 3 vectors
-constexpr int MAX_NV = 13;         // sparse kernels: vectors along a patch row per pass (LeNet's conv2: 100)
-constexpr int64_t SPARSE_RUN = 16;  // the sparse dw serves patch rows of at least this many floats
+constexpr int64_t BLOCK = 24;  // forward: output channels per block, three vectors
+constexpr int MAX_NV = 13;     // sparse backward: vectors along a patch row per pass (LeNet's conv2: 100 floats)
 
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -307,28 +307,36 @@ std::vector<int64_t> tap_offsets(const Geometry& g) {
   return off;
 }
 
-// Calls f.template operator()<N>() for N = n in [1, MAX_NV].
+// Calls f(std::integral_constant<int, n>()) for n in [1, MAX_NV]: f can take n as a template argument.
 template <typename F>
 void with_vectors(int64_t n, F&& f) {
   switch (n) {
-    case 1: f.template operator()<1>(); break;
-    case 2: f.template operator()<2>(); break;
-    case 3: f.template operator()<3>(); break;
-    case 4: f.template operator()<4>(); break;
-    case 5: f.template operator()<5>(); break;
-    case 6: f.template operator()<6>(); break;
-    case 7: f.template operator()<7>(); break;
-    case 8: f.template operator()<8>(); break;
-    case 9: f.template operator()<9>(); break;
-    case 10: f.template operator()<10>(); break;
-    case 11: f.template operator()<11>(); break;
-    case 12: f.template operator()<12>(); break;
-    default: f.template operator()<13>(); break;
+    case 1: f(std::integral_constant<int, 1>()); break;
+    case 2: f(std::integral_constant<int, 2>()); break;
+    case 3: f(std::integral_constant<int, 3>()); break;
+    case 4: f(std::integral_constant<int, 4>()); break;
+    case 5: f(std::integral_constant<int, 5>()); break;
+    case 6: f(std::integral_constant<int, 6>()); break;
+    case 7: f(std::integral_constant<int, 7>()); break;
+    case 8: f(std::integral_constant<int, 8>()); break;
+    case 9: f(std::integral_constant<int, 9>()); break;
+    case 10: f(std::integral_constant<int, 10>()); break;
+    case 11: f(std::integral_constant<int, 11>()); break;
+    case 12: f(std::integral_constant<int, 12>()); break;
+    default: f(std::integral_constant<int, 13>()); break;
   }
 }
 
 SIMD_TARGET inline __m256i first_lanes(int64_t n) {  // mask of lanes [0, n)
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// dst[0 … 8·NV) += acc, the last vector's lanes only where `last` is set.
+template <int NV>
+SIMD_TARGET inline void add_vectors(float* dst, const __m256* acc, __m256i last) {
+  for (int v = 0; v < NV - 1; ++v) _mm256_storeu_ps(dst + 8 * v, _mm256_add_ps(_mm256_loadu_ps(dst + 8 * v), acc[v]));
+  float* tail = dst + 8 * (NV - 1);
+  _mm256_maskstore_ps(tail, last, _mm256_add_ps(_mm256_maskload_ps(tail, last), acc[NV - 1]));
 }
 
 // Forward of one image for output channels [o0, o0 + n_o), n_o ≤ 8·V: pooled values and codes. wp holds
@@ -405,107 +413,10 @@ void simd_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Ge
         const float* img = x.data_ptr<float>() + at * g.image();
         float* out = y.data_ptr<float>() + at * g.pooled_image();
         uint8_t* k = code.data_ptr<uint8_t>() + at * g.pooled_image();
-        with_vectors((n_o + 7) / 8, [&]<int V>() {
+        with_vectors((n_o + 7) / 8, [&](auto n_vec) {
+          constexpr int V = decltype(n_vec)::value;
           if constexpr (V <= 3) forward_image<V>(img, g, toff.data(), wp.data(), bp.data(), o0, n_o, out, k);
         });
-      }
-    }
-  }
-}
-
-// Dense dw for narrow patch rows. One image, output channels [o0, o0 + n_o): the gradient spread over the
-// convolution's pixels as (conv pixels, BLOCK), zero away from each window's maximum and beyond n_o.
-template <int V>
-SIMD_TARGET void spread_image(const float* __restrict__ dy, const uint8_t* __restrict__ code, const Geometry& g,
-                              int64_t o0, int64_t n_o, float* __restrict__ dconv) {
-  alignas(32) float gv[BLOCK] = {};
-  alignas(32) int32_t kv[BLOCK];
-  std::fill(kv, kv + BLOCK, -1);
-  for (int64_t i = 0; i < g.pool_h; ++i) {
-    for (int64_t j = 0; j < g.pool_w; ++j) {
-      const int64_t src = (i * g.pool_w + j) * g.n_out + o0;
-      for (int64_t c = 0; c < n_o; ++c) {
-        gv[c] = dy[src + c];
-        kv[c] = code[src + c];
-      }
-      for (int q = 0; q < 4; ++q) {
-        const int64_t y = 2 * i + (q >> 1), x = 2 * j + (q & 1);
-        if (y >= g.conv_h || x >= g.conv_w) continue;
-        float* dst = dconv + (y * g.conv_w + x) * BLOCK;
-        const __m256i qv = _mm256_set1_epi32(q);
-        for (int v = 0; v < V; ++v) {
-          const __m256i k = _mm256_load_si256(reinterpret_cast<const __m256i*>(kv + 8 * v));
-          const __m256 hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, qv));
-          _mm256_storeu_ps(dst + 8 * v, _mm256_and_ps(hit, _mm256_load_ps(gv + 8 * v)));
-        }
-      }
-    }
-  }
-}
-
-// dwp (TG taps, BLOCK) += Σ over the image's convolution pixels of x(pixel + toff[t]) · dconv(pixel). The
-// accumulators live within one row of pixels: across two loops GCC keeps them in memory.
-template <int V, int TG>
-SIMD_TARGET void dense_dw_image(const float* __restrict__ img, const Geometry& g, const int64_t* __restrict__ toff,
-                                const float* __restrict__ dconv, float* __restrict__ dwp) {
-  const int64_t conv_w = g.conv_w, step = g.channels;
-  int64_t off[TG];
-  for (int t = 0; t < TG; ++t) off[t] = toff[t];
-  for (int64_t y = 0; y < g.conv_h; ++y) {
-    const float* xp = img + y * g.width * step;
-    const float* d = dconv + y * conv_w * BLOCK;
-    __m256 acc[TG][V];
-    for (int t = 0; t < TG; ++t) {
-      for (int v = 0; v < V; ++v) acc[t][v] = _mm256_setzero_ps();
-    }
-    for (int64_t x = 0; x < conv_w; ++x, xp += step, d += BLOCK) {
-      __m256 dv[V];
-      for (int v = 0; v < V; ++v) dv[v] = _mm256_loadu_ps(d + 8 * v);
-      for (int t = 0; t < TG; ++t) {
-        const __m256 xv = _mm256_broadcast_ss(xp + off[t]);
-        for (int v = 0; v < V; ++v) acc[t][v] = _mm256_fmadd_ps(xv, dv[v], acc[t][v]);
-      }
-    }
-    for (int t = 0; t < TG; ++t) {
-      for (int v = 0; v < V; ++v) {
-        float* out = dwp + t * BLOCK + 8 * v;
-        _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), acc[t][v]));
-      }
-    }
-  }
-}
-
-template <int V>
-void dense_dw_all_taps(const float* img, const Geometry& g, const int64_t* toff, const float* dconv, float* dwp) {
-  int64_t t = 0;
-  for (; t + 4 <= g.taps; t += 4) dense_dw_image<V, 4>(img, g, toff + t, dconv, dwp + t * BLOCK);
-  if (g.taps - t == 3) dense_dw_image<V, 3>(img, g, toff + t, dconv, dwp + t * BLOCK);
-  if (g.taps - t == 2) dense_dw_image<V, 2>(img, g, toff + t, dconv, dwp + t * BLOCK);
-  if (g.taps - t == 1) dense_dw_image<V, 1>(img, g, toff + t, dconv, dwp + t * BLOCK);
-}
-
-void dense_backward(const Tensor& x, const Tensor& dy, const Tensor& code, const Geometry& g, Tensor& dw) {
-  const std::vector<int64_t> toff = tap_offsets(g);
-  std::vector<float> dwp(g.taps * BLOCK), dconv(g.conv_rows() * BLOCK);
-  for (int64_t r = 0; r < g.n_rep; ++r) {
-    float* dw_r = dw.data_ptr<float>() + r * g.n_out * g.taps;
-    for (int64_t o0 = 0; o0 < g.n_out; o0 += BLOCK) {
-      const int64_t n_o = std::min(BLOCK, g.n_out - o0);
-      std::fill(dwp.begin(), dwp.end(), 0.0f);
-      for (int64_t n = 0; n < g.n_img; ++n) {
-        const int64_t at = r * g.n_img + n;
-        const float* img = x.data_ptr<float>() + at * g.image();
-        const float* dy_n = dy.data_ptr<float>() + at * g.pooled_image();
-        const uint8_t* k = code.data_ptr<uint8_t>() + at * g.pooled_image();
-        with_vectors((n_o + 7) / 8, [&]<int V>() {
-          if constexpr (V <= 3) {
-            spread_image<V>(dy_n, k, g, o0, n_o, dconv.data());
-            dense_dw_all_taps<V>(img, g, toff.data(), dconv.data(), dwp.data());
-          }
-        });
-      }
-      for (int64_t c = 0; c < n_o; ++c) {
-        for (int64_t t = 0; t < g.taps; ++t) dw_r[(o0 + c) * g.taps + t] = dwp[t * BLOCK + c];
       }
     }
   }
@@ -531,8 +442,8 @@ Windows windows(const Geometry& g) {
   return win;
 }
 
-// dw[o, kh·run + col0 + (0 … width)] += Σ_p dy[p, o] · x[corner(p) + qoff(code(p, o)) + kh·row + col0 + (0 … width)]
-// for one image, all o and kh; NV vectors, the last one masked.
+// dw[o, kh·run + col0 + j] += Σ_p dy[p, o] · x[corner(p) + qoff(code(p, o)) + kh·row + col0 + j] for one
+// image, all o and kh, and j in [0, width): NV vectors, the last one masked.
 template <int NV>
 SIMD_TARGET void sparse_dw_image(const float* __restrict__ img, const float* __restrict__ dy,
                                  const uint8_t* __restrict__ code, const Geometry& g, const Windows& win,
@@ -551,11 +462,29 @@ SIMD_TARGET void sparse_dw_image(const float* __restrict__ img, const float* __r
         for (int v = 0; v < NV - 1; ++v) acc[v] = _mm256_fmadd_ps(gv, _mm256_loadu_ps(src + 8 * v), acc[v]);
         acc[NV - 1] = _mm256_fmadd_ps(gv, _mm256_maskload_ps(src + 8 * (NV - 1), mask), acc[NV - 1]);
       }
-      float* dst = dw + o * g.taps + kh * g.run() + col0;
-      for (int v = 0; v < NV - 1; ++v) _mm256_storeu_ps(dst + 8 * v, _mm256_add_ps(_mm256_loadu_ps(dst + 8 * v), acc[v]));
-      float* last = dst + 8 * (NV - 1);
-      _mm256_maskstore_ps(last, mask, _mm256_add_ps(_mm256_maskload_ps(last, mask), acc[NV - 1]));
+      add_vectors<NV>(dw + o * g.taps + kh * g.run() + col0, acc, mask);
     }
+  }
+}
+
+// The same for patch rows of at most 8 floats (LeNet's conv1: 5 pixels × 1 channel): one masked vector per
+// kernel row, all K rows of a patch at once.
+template <int K>
+SIMD_TARGET void sparse_dw_narrow_image(const float* __restrict__ img, const float* __restrict__ dy,
+                                        const uint8_t* __restrict__ code, const Geometry& g, const Windows& win,
+                                        float* __restrict__ dw) {
+  const __m256i mask = first_lanes(g.run());
+  const int64_t n_win = g.windows(), n_out = g.n_out, row = g.width * g.channels, run = g.run();
+  const int32_t* corner = win.corner.data();
+  for (int64_t o = 0; o < n_out; ++o) {
+    __m256 acc[K];
+    for (int kh = 0; kh < K; ++kh) acc[kh] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < n_win; ++p) {
+      const __m256 gv = _mm256_broadcast_ss(dy + p * n_out + o);
+      const float* src = img + corner[p] + win.qoff[code[p * n_out + o]];
+      for (int kh = 0; kh < K; ++kh) acc[kh] = _mm256_fmadd_ps(gv, _mm256_maskload_ps(src + kh * row, mask), acc[kh]);
+    }
+    for (int kh = 0; kh < K; ++kh) add_vectors<1>(dw + o * g.taps + kh * run, acc + kh, mask);
   }
 }
 
@@ -584,10 +513,7 @@ SIMD_TARGET void sparse_dx_image(const float* __restrict__ wpad, int64_t wpad_ro
           const float* src = wk + o * w_stride;  // padded with zeros: whole vectors can be read
           for (int v = 0; v < NV; ++v) acc[v] = _mm256_fmadd_ps(gv, _mm256_load_ps(src + 8 * v), acc[v]);
         }
-        float* dst = dx + win.corner[p] + win.qoff[q] + kh * row + col0;
-        for (int v = 0; v < NV - 1; ++v) _mm256_storeu_ps(dst + 8 * v, _mm256_add_ps(_mm256_loadu_ps(dst + 8 * v), acc[v]));
-        float* last = dst + 8 * (NV - 1);
-        _mm256_maskstore_ps(last, mask, _mm256_add_ps(_mm256_maskload_ps(last, mask), acc[NV - 1]));
+        add_vectors<NV>(dx + win.corner[p] + win.qoff[q] + kh * row + col0, acc, mask);
       }
     }
   }
@@ -597,7 +523,7 @@ void sparse_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const T
                      Tensor& dx, Tensor& dw) {
   const Windows win = windows(g);
   const int64_t n_win = g.windows(), run = g.run(), wpad_row = (run + 7) / 8 * 8;
-  const bool need_dx = dx.defined();
+  const bool need_dx = dx.defined(), narrow = run <= 8 && g.kernel <= MAX_NV;
   std::vector<int32_t> order(n_win * g.n_out), start(n_win * 5);
   Tensor wpad = need_dx ? at::zeros({g.n_out, g.kernel, wpad_row}, w.options()) : Tensor();
   dw.zero_();
@@ -621,10 +547,16 @@ void sparse_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const T
           for (int64_t o = 0; o < g.n_out; ++o) order[next[kp[o]]++] = static_cast<int32_t>(o);
         }
       }
-      for (int64_t col0 = 0; col0 < run; col0 += 8 * MAX_NV) {
+      if (narrow) {
+        with_vectors(g.kernel, [&](auto n_rows) {
+          sparse_dw_narrow_image<decltype(n_rows)::value>(img, dy_n, k, g, win, dw_r);
+        });
+      }
+      for (int64_t col0 = 0; col0 < run; col0 += 8 * MAX_NV) {  // column blocks of the patch rows
         const int64_t width = std::min<int64_t>(8 * MAX_NV, run - col0);
-        with_vectors((width + 7) / 8, [&]<int NV>() {
-          sparse_dw_image<NV>(img, dy_n, k, g, win, col0, width, dw_r);
+        with_vectors((width + 7) / 8, [&](auto n_vec) {
+          constexpr int NV = decltype(n_vec)::value;
+          if (!narrow) sparse_dw_image<NV>(img, dy_n, k, g, win, col0, width, dw_r);
           if (need_dx) {
             sparse_dx_image<NV>(wpad.data_ptr<float>(), wpad_row, dy_n, order.data(), start.data(), g, win, col0,
                                 width, dx.data_ptr<float>() + at * g.image());
@@ -657,7 +589,8 @@ std::tuple<Tensor, Tensor> conv_pool_forward(const Tensor& x, const Tensor& w, c
     return {y, code};
   }
 #endif
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "conv_pool_forward", [&] { gemm_forward<scalar_t>(x, w, bias, g, y, code); });
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "conv_pool_forward",
+                             [&] { gemm_forward<scalar_t>(x, w, bias, g, y, code); });
   return {y, code};
 }
 
@@ -678,11 +611,7 @@ std::tuple<Tensor, Tensor, Tensor> conv_pool_backward(const Tensor& x, const Ten
                              [&] { bias_grad<scalar_t>(dy.data_ptr<scalar_t>(), g, db.data_ptr<scalar_t>()); });
 #ifdef SWEEPSTAT_SIMD_CONV
   if (use_simd(simd, x)) {
-    if (need_dx || g.run() >= SPARSE_RUN) {
-      sparse_backward(x, w, dy, code, g, dx, dw);
-    } else {
-      dense_backward(x, dy, code, g, dw);
-    }
+    sparse_backward(x, w, dy, code, g, dx, dw);
     return {dx, dw, db};
   }
 #endif
