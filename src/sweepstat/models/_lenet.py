@@ -1,4 +1,4 @@
-"""Caffe's MNIST LeNet (seed 002) for R replicas, as grouped convolutions.
+"""Caffe's MNIST LeNet (seed 002) for R replicas.
 
 Architecture and initialisation from BVLC/caffe examples/mnist/lenet_train_test.prototxt:
 conv1 20@5×5 stride 1 → max-pool 2×2 stride 2 → conv2 50@5×5 → max-pool 2×2 stride 2 → ip1 500 → ReLU →
@@ -20,7 +20,7 @@ convolutions and pools, with the same results up to float rounding (``tests/mode
   (``_ConvPool``), channels-last, replica by replica. The pool keeps a uint8 code of where each window's
   maximum was, by ATen's rule (the first of equal maxima; NaN wins), and the backward uses the maxima
   alone. float32 on a CPU with AVX2 runs hand-vectorised loops; otherwise im2col + GEMM. One training
-  step, batch 64, one thread, on this project's 2-core AMD EPYC: about 12.5 ms against 39 ms for torch.
+  step (batch 64, SGD, one thread) on this project's 2-core AMD EPYC: 12.7 ms against 40.7 ms for torch.
 """
 
 from __future__ import annotations
