@@ -337,6 +337,7 @@ class SGD(StackedOptimizer):
         super().__init__(params)
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
         self.velocities = [torch.zeros_like(p) for p in self.params] if momentum != 0 else []
+        self._scratch: dict[int, Tensor] = {}
 
     def state(self) -> list[list[torch.Tensor]]:
         return [self.velocities]
@@ -345,9 +346,14 @@ class SGD(StackedOptimizer):
         mu = self.momentum
         for k, g in zip(indices, grads, strict=True):
             p = self.params[k]
+            if k not in self._scratch:  # one buffer per parameter, reused at every step
+                self._scratch[k] = torch.empty_like(p)
+            step = self._scratch[k]
             if self.weight_decay:
-                g = g.add(p, alpha=self.weight_decay)
-            step = g * _per_replica(lr, p)  # lr·g
+                torch.add(g, p, alpha=self.weight_decay, out=step)
+                step.mul_(_per_replica(lr, p))  # lr·(g + wd·p)
+            else:
+                torch.mul(g, _per_replica(lr, p), out=step)  # lr·g
             if mu == 0:
                 p.sub_(step)
                 continue
