@@ -145,3 +145,30 @@ def test_replicas_auto_trains_eight_seeds_of_a_text_model_together_and_one_lenet
     assert three.replicas_for(configs[0]) == 3 and spec_hash(three) == spec_hash(load_spec(path)[0])
     with pytest.raises(SpecError, match=r"^replicas must be ≥ 1 or 'auto'; got 0 \(1 trains one seed at a time\)$"):
         load_spec(path, ["replicas=0"])
+
+
+def test_auto_replica_groups_fit_the_activation_budget() -> None:
+    import numpy as np
+
+    from sweepstat.data import PreparedData, Split
+    from sweepstat.engine import GROUP_MEMORY_BYTES, activation_bytes, replicas_within
+    from sweepstat.spec import validate
+    from sweepstat.spec._model import RnnModelSpec
+    from sweepstat.spec._train import TrainSpec
+    from sweepstat.study._runner import replica_groups
+
+    def data(maxlen: int) -> PreparedData:
+        split = Split(np.zeros((4, maxlen), np.int64), np.zeros(4, np.int64))
+        return PreparedData("x", split, split, None, 10, maxlen, ("a", "b"))
+
+    imdb_lstm = RnnModelSpec(embedding_dim=32, layers=({"type": "lstm", "units": 32},), head="last")
+    train = validate(TrainSpec, {"batch_size": 128}, "train")
+    # 128 × 500 positions × (32 + 12·32) floats × 4 bytes × 2 (backward) ≈ 213 MB per replica
+    assert activation_bytes(imdb_lstm, train, data(500)) == 2 * 4 * 128 * 500 * (32 + 12 * 32)
+    assert replicas_within(imdb_lstm, train, data(500)) == GROUP_MEMORY_BYTES // (2 * 4 * 128 * 500 * 416) == 5
+    seed_000 = RnnModelSpec(embedding_dim=400, layers=({"type": "lstm", "units": 16},), head="flatten")
+    assert replicas_within(seed_000, validate(TrainSpec, {"batch_size": 32}, "train"), data(46)) > 8
+    assert replica_groups(list(range(8)), 5) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert replica_groups([3, 1, 2], 8) == [[3, 1, 2]]
+    assert replica_groups(list(range(7)), 2) == [[0, 1], [2, 3], [4, 5], [6]]
+    assert replica_groups([5], 1) == [[5]]

@@ -15,10 +15,13 @@ from sweepstat.engine._process import ProcessTuning, keep_heap, tune_process
 from sweepstat.engine._records import EpochRecord, RunResult, RunState
 from sweepstat.engine._run import (
     DEVICES,
+    GROUP_MEMORY_BYTES,
+    activation_bytes,
     build_for_data,
     check_data,
     evaluation_split,
     fit,
+    replicas_within,
     resolve_device,
     train_replicas,
     train_run,
@@ -27,6 +30,7 @@ from sweepstat.engine._schedule import lr_factor
 
 __all__ = [
     "DEVICES",
+    "GROUP_MEMORY_BYTES",
     "SGD",
     "Adam",
     "BatchOrder",
@@ -36,6 +40,7 @@ __all__ = [
     "RunResult",
     "RunState",
     "StackedOptimizer",
+    "activation_bytes",
     "build_for_data",
     "build_optimizer",
     "check_data",
@@ -48,6 +53,7 @@ __all__ = [
     "keep_heap",
     "lr_factor",
     "replica_losses",
+    "replicas_within",
     "resolve_device",
     "sample_losses",
     "stream_seed",

@@ -36,6 +36,9 @@ class Task:
     task_id: int
     config: Configuration
     claims: tuple[Claim, ...]
+    # replicas: auto. The worker then trains the seeds in groups that fit its activation memory
+    # (engine.replicas_within), one group after another.
+    auto: bool = False
 
     @property
     def seeds(self) -> list[int]:
@@ -81,21 +84,38 @@ def _die_with_parent() -> None:
 class _ProgressSender:
     """Tells the runner how far a task has trained, a few times a second at most."""
 
-    def __init__(self, outbox: Any, worker_id: int, task_id: int) -> None:
+    def __init__(self, outbox: Any, worker_id: int, task_id: int, n_groups: int = 1) -> None:
         self.outbox, self.worker_id, self.task_id = outbox, worker_id, task_id
+        self.n_groups = n_groups
+        self.group = 0  # groups of the task trained before the current one
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self.last >= 0.5 or done == total:
+        whole = total * self.n_groups  # groups train the same iterations each
+        done += total * self.group
+        if now - self.last >= 0.5 or done == whole:
             self.last = now
-            self.outbox.send(("progress", self.worker_id, self.task_id, done, total))
+            self.outbox.send(("progress", self.worker_id, self.task_id, done, whole))
+
+
+def replica_groups(seeds: Sequence[int], most: int) -> list[list[int]]:
+    """``seeds`` in order, cut into as few groups of at most ``most`` as possible, of sizes that differ by
+    one at most (8 seeds, at most 5: 4 + 4, not 5 + 3)."""
+    n_groups = -(-len(seeds) // max(1, most))
+    size, extra = divmod(len(seeds), max(1, n_groups))
+    out, start = [], 0
+    for k in range(n_groups):
+        stop = start + size + (1 if k < extra else 0)
+        out.append(list(seeds[start:stop]))
+        start = stop
+    return out
 
 
 def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_dir: str, device: str) -> None:
     """A worker process: train the tasks it is sent, one at a time, until it receives None."""
     from sweepstat.data import prepare
-    from sweepstat.engine import train_replicas, tune_process
+    from sweepstat.engine import replicas_within, train_replicas, tune_process
     from sweepstat.models import build_cpu_kernels
 
     _die_with_parent()
@@ -110,10 +130,18 @@ def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_di
         try:
             if key not in prepared:
                 prepared[key] = prepare(task.config.data, Path(cache_dir))
-            results = train_replicas(
-                task.config.model, task.config.train, prepared[key], task.seeds, device=device,
-                on_progress=_ProgressSender(outbox, worker_id, task.task_id),
-            )
+            data, seeds = prepared[key], task.seeds
+            size = len(seeds)
+            if task.auto:
+                size = min(size, replicas_within(task.config.model, task.config.train, data))
+            groups = replica_groups(seeds, size)
+            progress = _ProgressSender(outbox, worker_id, task.task_id, len(groups))
+            results = []
+            for k, group in enumerate(groups):
+                progress.group = k
+                results += train_replicas(
+                    task.config.model, task.config.train, data, group, device=device, on_progress=progress
+                )
             outbox.send(("result", worker_id, task.task_id, [r.to_dict() for r in results], None))
         except Exception as err:  # the engine keeps training failures as data; this is a worker bug
             outbox.send(("result", worker_id, task.task_id, None, f"{type(err).__name__}: {err}"))
@@ -213,7 +241,8 @@ def run_study(
                     break
                 n_rep = spec.replicas_for(by_id[first[0].config_id])
                 more = store.claim(n_rep - 1, first[0].config_id) if n_rep > 1 else []
-                worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more)))
+                auto = spec.replicas == "auto"
+                worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more), auto))
                 store.mark_worker([c.trial_id for c in first + more], worker.process.pid)
                 next_task += 1
             busy = [w for w in pool if w.task is not None]
@@ -277,6 +306,7 @@ def run_study(
 
 
 __all__ = [
-    "GRACE_SECONDS", "RunOutcome", "RunnerEvents", "Task", "default_workers", "folder_lock", "run_study",
+    "GRACE_SECONDS", "RunOutcome", "RunnerEvents", "Task", "default_workers", "folder_lock", "replica_groups",
+    "run_study",
     "worker_devices",
 ]
