@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the project uses: the World English Bible SWORD module (the `gospels` data set),
-# Chromium, which the tests use to check the HTML report, and g++, which builds the fused recurrence's
-# C++ loops (without it sweepstat falls back to slower Python loops).
+# Chromium, which the tests use to check the HTML report, and g++, which builds the C++ kernels (the
+# recurrent layers' time loops, the lazy optimizer rows, LeNet's convolutions; without a compiler sweepstat
+# warns once and runs slower torch ops).
 APT_PACKAGES := sword-text-web chromium g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -54,7 +55,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	@echo "building the fused recurrence's C++ loops (once per machine, cached by torch)"
+	@echo "building the C++ kernels (once per machine, cached by torch)"
 	$(BIN)/python -c 'from sweepstat.models import build_cpu_kernels; build_cpu_kernels()'
 	touch $(STAMP)
 
