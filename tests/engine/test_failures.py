@@ -153,8 +153,10 @@ def test_evaluating_on_a_missing_validation_split_is_a_spec_error() -> None:
 
 
 def test_bad_devices_are_spec_errors() -> None:
-    with pytest.raises(SpecError, match=r"device must be one of 'cpu', 'cuda', 'auto'; got 'tpu'"):
+    with pytest.raises(SpecError, match=r"^device must be cpu, cuda, cuda:N \(a GPU's index\) or auto; got 'tpu' \(e.g. cpu, cuda or cuda:0\)$"):
         train_run(rnn_spec(), train_spec(), keyword_data(), 0, device="tpu")
+    with pytest.raises(SpecError, match=r"^device must be cpu, cuda, cuda:N .*; got 'cuda:x'"):
+        train_run(rnn_spec(), train_spec(), keyword_data(), 0, device="cuda:x")
     if not torch.cuda.is_available():
         with pytest.raises(
             SpecError, match=r"device is a CUDA device, but PyTorch sees none here; got 'cuda'"

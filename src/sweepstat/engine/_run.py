@@ -29,14 +29,14 @@ def resolve_device(device: str | torch.device) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cpu":
         return torch.device("cpu")
-    if name == "cuda" or name.startswith("cuda:"):
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
         if not torch.cuda.is_available():
             raise SpecError(
                 [Problem("device", "is a CUDA device, but PyTorch sees none here", name, "use cpu or auto")]
             )
         return torch.device(name)
     raise SpecError(
-        [Problem("device", "must be one of 'cpu', 'cuda', 'auto'", name, "use auto to take a GPU if any")]
+        [Problem("device", "must be cpu, cuda, cuda:N (a GPU's index) or auto", name, "e.g. cpu, cuda or cuda:0")]
     )
 
 
