@@ -2,8 +2,10 @@
 
 FLOPs are dense-equivalent GEMM/convolution FLOPs (a multiply-add counts 2): the forward pass of every
 matrix product and convolution, times 3 for a training step (forward + the two backward products), the
-usual estimate. Element-wise work (activations, gates, losses) and the embedding gather are not counted,
-so the achieved GFLOP/s are a lower bound on what the CPU did.
+usual estimate. Element-wise work (activations, gates, losses) and the embedding gather are not counted.
+The first recurrent layer's input projection is counted at every position of a batch, as a dense
+implementation computes it; sweepstat computes it once per distinct token, so its achieved GFLOP/s are
+dense-equivalent: for W1 they can pass the machine's GEMM peak.
 
 Optimizer bytes: every parameter is an fp32 array the update reads and writes; the count is parameters ×
 4 bytes × (arrays read + arrays written):

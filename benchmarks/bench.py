@@ -285,16 +285,19 @@ def render(results: dict[str, Any]) -> str:
         "## How the work is counted",
         "",
         "FLOPs per training step = 3 × the forward pass's matrix-product and convolution FLOPs (a multiply-add "
-        "is 2; element-wise work and the embedding gather are not counted, so achieved GFLOP/s are a lower "
-        "bound); an epoch adds one forward pass over the evaluated split. Optimizer bytes per step = "
+        "is 2; element-wise work and the embedding gather are not counted); an epoch adds one forward pass "
+        "over the evaluated split. The input projection of the first recurrent layer is counted at every "
+        "position, as a dense implementation computes it; sweepstat computes it once per distinct token of a "
+        "batch (docs/speed.md), so its GFLOP/s are dense-equivalent and can pass the GEMM peak. Optimizer "
+        "bytes per step = "
         "parameters × 4 bytes × arrays read and written (Adam 7: reads p, g, m, v, writes p, m, v; RMSprop "
         "5; SGD with momentum 5), the dense update of the whole embedding table included, as Keras does it: a "
         "dense-equivalent count for every side, so an optimizer that updates only the rows a batch used "
         "(sweepstat's) may show more GB/s than the machine can move. "
         "Achieved rates = that work ÷ the measured time, set against the best all-thread GEMM peak "
         f"({number(peak_flops, 4)} GFLOP/s) and the all-core copy bandwidth ({number(peak_bw, 3)} GB/s) above; "
-        "a share above 100 % means the probe ran slower than the training did (the machine is shared, so a "
-        "probe may have run beside other work). benchmarks/_work.py holds the formulas.",
+        "a share above 100 % comes from that dense-equivalent counting, or from a probe that ran beside other "
+        "work (the machine may be shared). benchmarks/_work.py holds the formulas.",
         "",
     ]
     return "\n".join(lines)
