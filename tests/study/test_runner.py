@@ -229,3 +229,44 @@ def test_a_200_run_study_with_the_default_workers(tmp_path: Path) -> None:
     assert "done: 200 complete, 0 diverged, 0 failed of 200 runs; 200 trained now" in out.stdout
     assert "locked" not in out.stderr.lower()
     assert _finished_per_run(tmp_path / "runs" / "many") == [1] * 200
+
+
+def test_auto_replicas_train_in_groups_that_fit_the_memory_budget(tmp_path: Path) -> None:
+    """replicas: auto with a small replica_memory_mib: each worker trains a configuration's seeds in even
+    groups that fit, and every run equals the run of the same seed trained in one group of all seeds."""
+    from sweepstat.data import prepare
+    from sweepstat.engine import activation_bytes
+    from sweepstat.spec import load_spec
+    from sweepstat.study._runner import replica_groups
+
+    grouped = _study(tmp_path, name="grouped", seeds=4)
+    spec, configs, _ = load_spec(grouped)
+    data = prepare(spec.data, tmp_path / ".cache")
+    need = {c.config_id: activation_bytes(c.model, c.train, data) for c in configs}
+    budget = 2 * min(need.values())  # the smallest configuration: 2 + 2; the largest: 1 + 1 + 1 + 1
+    expected = {cid: len(replica_groups([0, 1, 2, 3], max(1, budget // b))[0]) for cid, b in need.items()}
+    assert sorted(set(expected.values())) == [1, 2]
+
+    out = sweepstat("run", str(grouped), "--no-report", "--set", f"replica_memory_mib={budget / 2**20!r}", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    whole = _study(tmp_path, name="whole", seeds=4, replicas=4)
+    out = sweepstat("run", str(whole), "--no-report", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+
+    sizes = {
+        (t.user_attrs["config_id"], t.user_attrs["seed"]): t.user_attrs["result"]["n_replicas"]
+        for t in StudyStore.open(tmp_path / "runs" / "grouped").finished_trials()
+    }
+    assert len(sizes) == 16 and all(n == expected[cid] for (cid, _), n in sizes.items())
+    assert {t.user_attrs["result"]["n_replicas"] for t in StudyStore.open(tmp_path / "runs" / "whole").finished_trials()} == {4}
+    pd.testing.assert_frame_equal(
+        _runs(tmp_path / "runs" / "grouped")[["config_id", "seed", *METRICS]],
+        _runs(tmp_path / "runs" / "whole")[["config_id", "seed", *METRICS]],
+        check_exact=True,
+    )
+
+    bad = sweepstat("run", str(grouped), "--set", "replica_memory_mib=0", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "error: replica_memory_mib must be a number of MiB > 0; got 0 (e.g. 1024 (the default), or 512 with "
+        "little memory per core)"
+    ), bad.stderr

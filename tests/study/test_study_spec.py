@@ -131,6 +131,19 @@ def test_device_is_how_a_study_runs_not_what_it_is(tmp_path: Path) -> None:
         load_spec(path, ["device=gpu"])
 
 
+def test_replica_memory_is_how_a_study_runs_not_what_it_is(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    spec, _, _ = load_spec(path)
+    assert spec.replica_memory_bytes() == 2**30  # replicas: auto, 1024 MiB
+    small, _, _ = load_spec(path, ["replica_memory_mib=256"])
+    assert small.replica_memory_bytes() == 2**28 and spec_hash(small) == spec_hash(spec)
+    explicit, _, _ = load_spec(path, ["replicas=4", "replica_memory_mib=256"])
+    assert explicit.replica_memory_bytes() is None  # an explicit count trains as one group
+    for bad in ("-1", ".nan", "abc"):
+        with pytest.raises(SpecError, match=r"^replica_memory_mib "):
+            load_spec(path, [f"replica_memory_mib={bad}"])
+
+
 def test_replicas_auto_trains_eight_seeds_of_a_text_model_together_and_one_lenet(tmp_path: Path) -> None:
     path = write(tmp_path, BASE)
     spec, configs, _ = load_spec(path)

@@ -196,6 +196,13 @@ class StudySpec(_Frozen):
             "their activations would pass 1 GiB), 1 else"
         ),
     )
+    replica_memory_mib: float = Field(
+        default=1024,
+        description=(
+            "with replicas: auto, the activation memory (MiB) a worker may spend on the seeds it trains at "
+            "once; it trains a configuration's seeds in even groups that fit"
+        ),
+    )
     device: str = Field(
         default="cpu", description="cpu, cuda, cuda:N or auto (a GPU when PyTorch sees one, else cpu)"
     )
@@ -234,11 +241,24 @@ class StudySpec(_Frozen):
             raise ValueError("must be ≥ 1 or 'auto' | fix: 1 trains one seed at a time")
         return v
 
+    @field_validator("replica_memory_mib")
+    @classmethod
+    def _replica_memory(cls, v: float) -> float:
+        if not v > 0 or v == float("inf"):
+            raise ValueError("must be a number of MiB > 0 | fix: e.g. 1024 (the default), or 512 with little memory per core")
+        return v
+
+    def replica_memory_bytes(self) -> int | None:
+        """The activation budget of a worker's replica group under ``replicas: auto``, else None (an explicit
+        count is trained as one group)."""
+        return int(self.replica_memory_mib * 2**20) if self.replicas == "auto" else None
+
     def replicas_for(self, config: Configuration) -> int:
         """Seeds of ``config`` a worker is given at once: ``replicas``, or for ``auto`` 8 for the text
         models (their small per-step work leaves per-operation overhead to share, measured 1.5× faster
         per seed on the seed-000 cell, issue 6) and 1 for LeNet and the MLP (measured no gain). With
-        ``auto`` the worker trains them in groups that fit 1 GiB of activations (``engine.replicas_within``:
+        ``auto`` the worker trains them in groups that fit ``replica_memory_mib`` (1 GiB) of activations
+        (``engine.replicas_within``:
         the IMDB LSTM(32) at batch 128 × 500 steps takes about 225 MB per replica)."""
         if isinstance(self.replicas, int):
             return self.replicas

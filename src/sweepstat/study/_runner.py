@@ -36,9 +36,9 @@ class Task:
     task_id: int
     config: Configuration
     claims: tuple[Claim, ...]
-    # replicas: auto. The worker then trains the seeds in groups that fit its activation memory
-    # (engine.replicas_within), one group after another.
-    auto: bool = False
+    # Under replicas: auto, the activation memory the worker may spend at once: it then trains the seeds in
+    # groups that fit (engine.replicas_within), one group after another. None: all seeds as one group.
+    budget_bytes: int | None = None
 
     @property
     def seeds(self) -> list[int]:
@@ -132,8 +132,8 @@ def _worker_main(inbox: Any, outbox: Any, worker_id: int, threads: int, cache_di
                 prepared[key] = prepare(task.config.data, Path(cache_dir))
             data, seeds = prepared[key], task.seeds
             size = len(seeds)
-            if task.auto:
-                size = min(size, replicas_within(task.config.model, task.config.train, data))
+            if task.budget_bytes is not None:
+                size = min(size, replicas_within(task.config.model, task.config.train, data, task.budget_bytes))
             groups = replica_groups(seeds, size)
             progress = _ProgressSender(outbox, worker_id, task.task_id, len(groups))
             results = []
@@ -241,8 +241,8 @@ def run_study(
                     break
                 n_rep = spec.replicas_for(by_id[first[0].config_id])
                 more = store.claim(n_rep - 1, first[0].config_id) if n_rep > 1 else []
-                auto = spec.replicas == "auto"
-                worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more), auto))
+                budget = spec.replica_memory_bytes()
+                worker.send(Task(next_task, by_id[first[0].config_id], tuple(first + more), budget))
                 store.mark_worker([c.trial_id for c in first + more], worker.process.pid)
                 next_task += 1
             busy = [w for w in pool if w.task is not None]
