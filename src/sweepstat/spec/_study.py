@@ -192,8 +192,8 @@ class StudySpec(_Frozen):
     replicas: int | Literal["auto"] = Field(
         default="auto",
         description=(
-            "seeds of one configuration trained together in one worker; auto: 8 for text models (fewer when "
-            "their activations would pass 1 GiB), 1 else"
+            "seeds of one configuration trained together in one worker; auto: 8 for text models (in even "
+            "groups when their activations would pass replica_memory_mib), 1 else"
         ),
     )
     replica_memory_mib: float = Field(
@@ -245,7 +245,9 @@ class StudySpec(_Frozen):
     @classmethod
     def _replica_memory(cls, v: float) -> float:
         if not v > 0 or v == float("inf"):
-            raise ValueError("must be a number of MiB > 0 | fix: e.g. 1024 (the default), or 512 with little memory per core")
+            raise ValueError(
+                "must be a number of MiB > 0 | fix: e.g. 1024 (the default), or 512 with little memory per core"
+            )
         return v
 
     def replica_memory_bytes(self) -> int | None:
@@ -258,8 +260,8 @@ class StudySpec(_Frozen):
         models (their small per-step work leaves per-operation overhead to share, measured 1.5× faster
         per seed on the seed-000 cell, issue 6) and 1 for LeNet and the MLP (measured no gain). With
         ``auto`` the worker trains them in groups that fit ``replica_memory_mib`` (1 GiB) of activations
-        (``engine.replicas_within``:
-        the IMDB LSTM(32) at batch 128 × 500 steps takes about 225 MB per replica)."""
+        (``engine.replicas_within``: the IMDB LSTM(32) at batch 128 × 500 steps takes about 225 MB per
+        replica)."""
         if isinstance(self.replicas, int):
             return self.replicas
         return AUTO_TEXT_REPLICAS if config.model.kind == "rnn" else 1
