@@ -147,8 +147,10 @@ def study_seeds(w: Workload, quick: bool, replicas: int | str, workers: int | No
     of them, at least one group."""
     if w.key == "W2":
         return w.sizes(quick).seeds
-    if replicas == "auto":  # sweepstat's own choice: 8 seeds per task for text models, 1 for LeNet
-        replicas = 1 if w.model["kind"] == "lenet" else 8
+    if replicas == "auto":  # sweepstat's own choice (StudySpec.replicas_for): 8 for text models, 1 else
+        from sweepstat.spec._study import AUTO_TEXT_REPLICAS
+
+        replicas = AUTO_TEXT_REPLICAS if w.model["kind"] == "rnn" else 1
     group = int(replicas)
     seeds = max(w.sizes(quick).seeds, group * default_workers())
     return max(group, seeds // 4) if workers == 1 else seeds

@@ -17,6 +17,7 @@ from sweepstat.engine._records import RunResult, RunState
 from sweepstat.errors import DataError, Problem, SpecError, UserError
 from sweepstat.models import ReplicatedModel, build_model
 from sweepstat.spec._model import LeNetSpec, MlpSpec, RnnModelSpec
+from sweepstat.spec._study import REPLICA_MEMORY_MIB
 from sweepstat.spec._train import TrainSpec
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -136,8 +137,9 @@ def build_for_data(
     return build_model(spec, n_classes=data.n_classes, seeds=seeds, image_shape=(c, h, w))
 
 
-# Activation memory a worker may spend on one replica group when the study leaves ``replicas`` to sweepstat.
-GROUP_MEMORY_BYTES = 2**30
+# Activation memory a worker may spend on one replica group when the study leaves ``replicas`` to sweepstat
+# (the study's ``replica_memory_mib``, whose default this is).
+GROUP_MEMORY_BYTES = REPLICA_MEMORY_MIB * 2**20
 
 
 def activation_bytes(spec: RnnModelSpec | LeNetSpec | MlpSpec, train: TrainSpec, data: PreparedData) -> int:

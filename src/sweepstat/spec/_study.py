@@ -173,6 +173,7 @@ class StorageSpec(_Frozen):
 
 
 AUTO_TEXT_REPLICAS = 8
+REPLICA_MEMORY_MIB = 1024  # replica_memory_mib's default; engine.GROUP_MEMORY_BYTES is the same budget
 
 
 class StudySpec(_Frozen):
@@ -197,7 +198,7 @@ class StudySpec(_Frozen):
         ),
     )
     replica_memory_mib: float = Field(
-        default=1024,
+        default=REPLICA_MEMORY_MIB,
         description=(
             "with replicas: auto, the activation memory (MiB) a worker may spend on the seeds it trains at "
             "once; it trains a configuration's seeds in even groups that fit"
